@@ -1,0 +1,45 @@
+package io.pdaltagent.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The agent's whole configuration: one immutable tree, validated once by {@link EnvConfig}. Each
+ * component receives only its own part.
+ */
+public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
+
+    /**
+     * @param httpPort 0 turns plain HTTP off
+     * @param httpsPort 0 turns HTTPS off
+     * @param tlsCertFile PEM certificate chain, or null for the generated self-signed pair
+     * @param tlsKeyFile PEM private key, or null for the generated self-signed pair
+     * @param maxBodyBytes larger request bodies are answered 413
+     */
+    public record IngestConfig(String bindAddress, int httpPort, int httpsPort, Path tlsCertFile, Path tlsKeyFile,
+                               int maxBodyBytes, Path dataDir) {
+    }
+
+    /**
+     * @param dataDir where the embedded queue and the generated TLS pair live
+     * @param maxEvents open events before ingest answers "queue full"
+     * @param deliveredRetention how long delivered records are kept (for status counts)
+     * @param brokerUrl a RabbitMQ URL, or null for the embedded queue
+     */
+    public record QueueConfig(Path dataDir, long maxEvents, Duration deliveredRetention, String brokerUrl) {
+    }
+
+    /**
+     * @param eventsBaseUrl scheme, host and port (and optional path prefix) of the PagerDuty events host
+     * @param concurrency deliveries under way at once, across keys
+     * @param timeout per attempt, connect to last byte
+     * @param retryBase first backoff ceiling; doubles per attempt
+     * @param retryMax backoff ceiling
+     * @param maxEventAge undelivered events older than this become dead (expired)
+     * @param shutdownGrace how long a stop waits for deliveries under way
+     */
+    public record DeliveryConfig(URI eventsBaseUrl, int concurrency, Duration timeout, Duration retryBase,
+                                 Duration retryMax, Duration maxEventAge, Duration shutdownGrace) {
+    }
+}

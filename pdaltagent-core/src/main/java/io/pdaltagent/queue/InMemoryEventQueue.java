@@ -1,0 +1,237 @@
+package io.pdaltagent.queue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A queue that keeps everything in memory: nothing survives the process. For tests and for trying
+ * the agent out; it passes the same contract suite as the durable backends. Thread-safe: every
+ * method but {@link #claim} runs under the instance's monitor.
+ */
+public final class InMemoryEventQueue implements EventQueue {
+    private final Clock clock;
+    private final long maxOpen;
+    private final KeySchedule schedule;
+    private final TreeMap<Long, QueuedItem> items = new TreeMap<>();
+    private final Map<Long, Instant> stateSince = new TreeMap<>();
+    private final AtomicLong nextSeq = new AtomicLong(1);
+    private long open;
+    private volatile boolean closed;
+
+    public InMemoryEventQueue(Clock clock, long maxOpen) {
+        this.clock = clock;
+        this.maxOpen = maxOpen;
+        this.schedule = new KeySchedule(clock);
+    }
+
+    @Override
+    public CompletableFuture<Long> append(NewItem n) {
+        long seq;
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
+            }
+            if (open >= maxOpen) {
+                return CompletableFuture.failedFuture(new QueueFullException(open, maxOpen));
+            }
+            seq = nextSeq.getAndIncrement();
+            items.put(seq, new QueuedItem(seq, n.orderingKey(), n.destination(), n.contentType(), n.body(),
+                    n.dedupKey(), n.acceptedAt(), DeliveryState.PENDING, 0, n.acceptedAt(), 0, null));
+            stateSince.put(seq, clock.instant());
+            open++;
+        }
+        schedule.opened(n.orderingKey(), 1);
+        return CompletableFuture.completedFuture(seq);
+    }
+
+    @Override
+    public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        while (true) {
+            List<String> keys = schedule.takeReady(max, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (keys.isEmpty()) {
+                return List.of();
+            }
+            List<QueuedItem> out = new ArrayList<>(keys.size());
+            synchronized (this) {
+                for (String key : keys) {
+                    QueuedItem head = head(key);
+                    if (head == null) {
+                        schedule.forget(key);
+                    } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(clock.instant())) {
+                        schedule.released(key, 0, head.nextAttemptAt());
+                    } else {
+                        DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
+                        QueuedItem claimed = with(head, DeliveryState.IN_FLIGHT, head.attempts() + 1,
+                                head.nextAttemptAt(), head.lastStatus(), head.lastError());
+                        items.put(head.seq(), claimed);
+                        stateSince.put(head.seq(), clock.instant());
+                        out.add(claimed);
+                    }
+                }
+            }
+            if (!out.isEmpty() || System.nanoTime() >= deadline) {
+                return out;
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
+        Instant dueAt;
+        long closedCount;
+        synchronized (this) {
+            QueuedItem cur = items.get(claimed.seq());
+            if (cur == null || cur.state() != DeliveryState.IN_FLIGHT) {
+                return CompletableFuture.failedFuture(new IllegalStateException(
+                        "item " + claimed.seq() + " is not in flight"));
+            }
+            DeliveryState to = c.targetState();
+            DeliveryState.checkTransition(cur.state(), to);
+            QueuedItem next = switch (c) {
+                case Completion.Delivered d -> with(cur, to, cur.attempts(), cur.nextAttemptAt(), d.status(), cur.lastError());
+                case Completion.Retry r -> with(cur, to, cur.attempts(), r.at(), r.status(), r.error());
+                case Completion.Dead d -> with(cur, to, cur.attempts(), cur.nextAttemptAt(), d.status(), d.reason());
+                case Completion.Released r -> with(cur, to, cur.attempts() - 1, cur.nextAttemptAt(), cur.lastStatus(), cur.lastError());
+            };
+            items.put(cur.seq(), next);
+            stateSince.put(cur.seq(), clock.instant());
+            closedCount = to.isOpen() ? 0 : 1;
+            open -= closedCount;
+            dueAt = c instanceof Completion.Retry r ? r.at() : null;
+        }
+        schedule.released(claimed.orderingKey(), closedCount, dueAt);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized int retryDead(String keyOrNull) {
+        int n = 0;
+        for (QueuedItem i : List.copyOf(items.values())) {
+            if (i.state() == DeliveryState.DEAD && (keyOrNull == null || keyOrNull.equals(i.orderingKey()))) {
+                items.put(i.seq(), with(i, DeliveryState.PENDING, 0, clock.instant(), i.lastStatus(), i.lastError()));
+                stateSince.put(i.seq(), clock.instant());
+                open++;
+                n++;
+                schedule.opened(i.orderingKey(), 1);
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized int purge(DeliveryState state, String keyOrNull) {
+        if (state.isOpen()) {
+            throw new IllegalArgumentException("only DEAD or DELIVERED items can be purged, not " + state);
+        }
+        int n = 0;
+        for (QueuedItem i : List.copyOf(items.values())) {
+            if (i.state() == state && (keyOrNull == null || keyOrNull.equals(i.orderingKey()))) {
+                items.remove(i.seq());
+                stateSince.remove(i.seq());
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized List<QueuedItem> listDead(String keyOrNull, int limit) {
+        return items.values().stream()
+                .filter(i -> i.state() == DeliveryState.DEAD)
+                .filter(i -> keyOrNull == null || keyOrNull.equals(i.orderingKey()))
+                .limit(limit)
+                .toList();
+    }
+
+    @Override
+    public synchronized QueuedItem get(long seq) {
+        return items.get(seq);
+    }
+
+    @Override
+    public synchronized List<KeyStats> keyStats(String keyOrNull) {
+        Map<String, long[]> counts = new TreeMap<>();
+        for (QueuedItem i : items.values()) {
+            if (keyOrNull != null && !keyOrNull.equals(i.orderingKey())) {
+                continue;
+            }
+            long[] c = counts.computeIfAbsent(i.orderingKey(), k -> new long[3]);
+            c[i.state().isOpen() ? 0 : i.state() == DeliveryState.DELIVERED ? 1 : 2]++;
+        }
+        List<KeyStats> out = new ArrayList<>();
+        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], schedule.isWaiting(k))));
+        return out;
+    }
+
+    @Override
+    public synchronized QueueStats stats() {
+        long inFlight = 0;
+        long retry = 0;
+        long delivered = 0;
+        long dead = 0;
+        Instant oldest = null;
+        for (QueuedItem i : items.values()) {
+            switch (i.state()) {
+                case IN_FLIGHT -> inFlight++;
+                case RETRY_SCHEDULED -> retry++;
+                case DELIVERED -> delivered++;
+                case DEAD -> dead++;
+                case PENDING -> { }
+            }
+            if (i.state().isOpen() && (oldest == null || i.acceptedAt().isBefore(oldest))) {
+                oldest = i.acceptedAt();
+            }
+        }
+        return new QueueStats(open, inFlight, retry, delivered, dead, oldest);
+    }
+
+    @Override
+    public synchronized long openCount() {
+        return open;
+    }
+
+    @Override
+    public synchronized int pruneDelivered(Instant cutoff) {
+        int n = 0;
+        for (QueuedItem i : List.copyOf(items.values())) {
+            if (i.state() == DeliveryState.DELIVERED && stateSince.get(i.seq()).isBefore(cutoff)) {
+                items.remove(i.seq());
+                stateSince.remove(i.seq());
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        schedule.close();
+    }
+
+    private QueuedItem head(String key) {
+        return items.values().stream()
+                .filter(i -> i.orderingKey().equals(key) && i.state().isOpen())
+                .min(Comparator.comparingLong(QueuedItem::seq))
+                .orElse(null);
+    }
+
+    private static QueuedItem with(QueuedItem i, DeliveryState s, int attempts, Instant next, int status, String error) {
+        return new QueuedItem(i.seq(), i.orderingKey(), i.destination(), i.contentType(), i.body(), i.dedupKey(),
+                i.acceptedAt(), s, attempts, next, status, error);
+    }
+}
