@@ -1,0 +1,55 @@
+# Shared by the bin/ launchers: find a JDK >= 21, build the project on first use, run a main class.
+# Sourced, not executed. Sets PDALTAGENT_HOME, JAVA_CMD; defines pdaltagent_exec.
+
+PDALTAGENT_HOME="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+PDALTAGENT_MIN_JAVA=21
+
+# Prints the feature version (17, 21, 25...) of the java binary given, or nothing.
+pdaltagent_java_version() {
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n 1
+}
+
+pdaltagent_find_java() {
+  local candidates=() c v
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+  for c in /usr/lib/jvm/*/bin/java /usr/java/*/bin/java /opt/java/*/bin/java /opt/jdk*/bin/java /Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java; do
+    [ -x "$c" ] && candidates+=("$c")
+  done
+  for c in "${candidates[@]}"; do
+    [ -x "$c" ] || continue
+    v="$(pdaltagent_java_version "$c")"
+    case "$v" in ''|*[!0-9]*) continue ;; esac
+    if [ "$v" -ge "$PDALTAGENT_MIN_JAVA" ]; then
+      JAVA_CMD="$c"
+      return 0
+    fi
+  done
+  echo "pdaltagent: no Java $PDALTAGENT_MIN_JAVA or newer found (looked at JAVA_HOME, java on PATH and /usr/lib/jvm); install a JDK $PDALTAGENT_MIN_JAVA+ or set JAVA_HOME" >&2
+  return 1
+}
+
+# Builds the project with the Maven Wrapper when the jar is missing or older than a source file.
+pdaltagent_ensure_built() {
+  local jar="$1"
+  local stale=""
+  if [ ! -f "$jar" ] || [ ! -d "$(dirname "$jar")/lib" ]; then
+    stale=yes
+  elif [ -n "$(find "$PDALTAGENT_HOME" -path "$PDALTAGENT_HOME/.git" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    stale=yes
+  fi
+  [ -z "$stale" ] && return 0
+  (
+    # one build at a time, however many launchers start at once
+    exec 9>"$PDALTAGENT_HOME/.build.lock"
+    flock 9
+    if [ ! -f "$jar" ] || [ -n "$(find "$PDALTAGENT_HOME" -path "$PDALTAGENT_HOME/.git" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null)" ]; then
+      echo "pdaltagent: building (first use or sources changed)..." >&2
+      cd "$PDALTAGENT_HOME" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA_CMD")")")" \
+        ./mvnw -q -B -DskipTests package >&2 || {
+          echo "pdaltagent: the build failed; see the output above" >&2
+          exit 1
+        }
+    fi
+  )
+}

@@ -1,0 +1,78 @@
+package io.pdaltagent.queue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds the write-ahead log back into the database on its own thread, so that commits never pay for
+ * a checkpoint. Every second it runs a PASSIVE checkpoint (which never blocks the writer); when the
+ * log has grown past {@link #TRUNCATE_ABOVE_BYTES} anyway (a reader or writer was always busy) it
+ * runs a TRUNCATE checkpoint, which waits briefly for the writer and resets the log to zero.
+ */
+final class Checkpointer {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+    static final long INTERVAL_MILLIS = 1000;
+    static final long TRUNCATE_ABOVE_BYTES = 64L * 1024 * 1024;
+
+    private final Connection conn;
+    private final Path walFile;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final Thread thread;
+
+    Checkpointer(Connection conn, Path walFile) {
+        this.conn = conn;
+        this.walFile = walFile;
+        this.thread = Thread.ofPlatform().name("queue-checkpoint").daemon(true).start(this::loop);
+    }
+
+    private void loop() {
+        try {
+            while (!stop.await(INTERVAL_MILLIS, TimeUnit.MILLISECONDS)) {
+                try {
+                    checkpoint(walSize() > TRUNCATE_ABOVE_BYTES ? "TRUNCATE" : "PASSIVE");
+                } catch (SQLException | RuntimeException e) {
+                    LOG.warn("queue checkpoint failed: {}", e.getMessage());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private long walSize() {
+        try {
+            return Files.exists(walFile) ? Files.size(walFile) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private void checkpoint(String mode) throws SQLException {
+        try (Statement s = conn.createStatement()) {
+            s.execute("PRAGMA wal_checkpoint(" + mode + ")");
+        }
+    }
+
+    /** Stops the thread and, once the writer is closed, truncates the log. */
+    void close() {
+        stop.countDown();
+        try {
+            thread.join(5000);
+            checkpoint("TRUNCATE");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+            LOG.debug("final checkpoint: {}", e.getMessage());
+        } finally {
+            SqliteEventQueue.closeQuietly(conn);
+        }
+    }
+}

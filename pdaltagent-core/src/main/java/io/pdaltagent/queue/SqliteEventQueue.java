@@ -1,0 +1,519 @@
+package io.pdaltagent.queue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded durable queue: one SQLite database in WAL mode with {@code synchronous=FULL} in the
+ * data directory.
+ *
+ * <p><b>Threads.</b> One writer thread owns the only writing connection and group-commits whatever
+ * writes have arrived since its last commit (see {@link SqliteWriter}); an append's future completes
+ * after the commit that holds it. Reads (claims, listings, counts) use a small pool of read-only
+ * connections, which WAL lets run beside the writer. A checkpoint thread folds the WAL back into the
+ * database so that it does not grow without bound.
+ *
+ * <p><b>Ownership.</b> One process owns a data directory at a time: {@link #open} takes an exclusive
+ * lock on {@code queue.lock} and fails with a clear message when another process holds it.
+ *
+ * <pre>{@code
+ * try (var queue = SqliteEventQueue.open(dataDir, Clock.systemUTC(), 1_000_000)) {
+ *     long seq = queue.append(item).join();      // durable now
+ *     List<QueuedItem> batch = queue.claim(64, Duration.ofMillis(100));
+ *     queue.complete(batch.get(0), new Completion.Delivered(202)).join();
+ * }
+ * }</pre>
+ */
+public final class SqliteEventQueue implements EventQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteEventQueue.class);
+    static final String DB_FILE = "queue.db";
+    static final String LOCK_FILE = "queue.lock";
+    /** Readers: the dispatcher's claims plus a few admin or health queries at once. */
+    private static final int READERS = 4;
+    private static final String COLUMNS = "seq, ordering_key, dest_kind, dest_target, content_type, body, dedup_key, "
+            + "accepted_at, state, attempts, next_attempt_at, last_status, last_error";
+
+    private final Path dbFile;
+    private final Clock clock;
+    private final long maxOpen;
+    private final KeySchedule schedule;
+    private final SqliteWriter writer;
+    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+    private final AtomicLong open = new AtomicLong();
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Checkpointer checkpointer;
+    private volatile boolean closed;
+
+    private SqliteEventQueue(Path dataDir, Clock clock, long maxOpen, FileChannel lockChannel, FileLock lock)
+            throws SQLException {
+        this.dbFile = dataDir.resolve(DB_FILE);
+        this.clock = clock;
+        this.maxOpen = maxOpen;
+        this.schedule = new KeySchedule(clock);
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        Connection w = connect(false);
+        SqliteSchema.migrate(w);
+        try (Statement s = w.createStatement()) {
+            // an attempt under way when the last process stopped was never finished: try it again
+            int recovered = s.executeUpdate("UPDATE items SET state = " + DeliveryState.PENDING.code
+                    + " WHERE state = " + DeliveryState.IN_FLIGHT.code);
+            if (recovered > 0) {
+                LOG.info("{} event(s) that were in flight when the agent last stopped are pending again", recovered);
+            }
+        }
+        for (int i = 0; i < READERS; i++) {
+            readers.add(connect(true));
+        }
+        long openItems = loadOpenKeys();
+        open.set(openItems);
+        this.writer = new SqliteWriter(w, clock);
+        this.checkpointer = new Checkpointer(connect(false), dataDir.resolve(DB_FILE + "-wal"));
+        LOG.info("embedded queue {} opened: {} event(s) waiting", dbFile, openItems);
+    }
+
+    /**
+     * Opens (creating if needed) the queue in {@code dataDir}.
+     *
+     * @throws StoreUnavailableException when the directory cannot be used or another process owns it
+     */
+    public static SqliteEventQueue open(Path dataDir, Clock clock, long maxOpen) {
+        FileChannel ch = null;
+        try {
+            Files.createDirectories(dataDir);
+            ch = FileChannel.open(dataDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                throw new StoreUnavailableException("the queue in " + dataDir
+                        + " is in use by another process (is another pdagentd running on this data directory?)");
+            }
+            return new SqliteEventQueue(dataDir, clock, maxOpen, ch, l);
+        } catch (IOException | SQLException e) {
+            closeQuietly(ch);
+            throw new StoreUnavailableException("cannot open the queue in " + dataDir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private Connection connect(boolean readOnly) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout = 10000");
+            if (!readOnly) {
+                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("PRAGMA synchronous = FULL");
+                // checkpoints run on their own thread, not inside a commit
+                s.execute("PRAGMA wal_autocheckpoint = 0");
+                s.execute("PRAGMA cache_size = -16384");
+            } else {
+                s.execute("PRAGMA cache_size = -4096");
+                s.execute("PRAGMA query_only = 1");
+            }
+            s.execute("PRAGMA temp_store = MEMORY");
+        }
+        return c;
+    }
+
+    private long loadOpenKeys() throws SQLException {
+        return withReader(c -> {
+            long total = 0;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT ordering_key, COUNT(*) FROM items WHERE state IN (0, 1, 2) GROUP BY ordering_key")) {
+                while (rs.next()) {
+                    long n = rs.getLong(2);
+                    schedule.opened(rs.getString(1), n);
+                    total += n;
+                }
+            }
+            return total;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Long> append(NewItem item) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
+        }
+        long now = open.incrementAndGet();
+        if (now > maxOpen) {
+            open.decrementAndGet();
+            return CompletableFuture.failedFuture(new QueueFullException(now - 1, maxOpen));
+        }
+        return writer.insert(item).whenComplete((seq, err) -> {
+            if (err != null) {
+                open.decrementAndGet();
+            } else {
+                schedule.opened(item.orderingKey(), 1);
+            }
+        });
+    }
+
+    @Override
+    public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        while (true) {
+            List<String> keys = schedule.takeReady(max, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (keys.isEmpty()) {
+                return List.of();
+            }
+            List<QueuedItem> heads;
+            try {
+                heads = withReader(c -> readHeads(c, keys));
+            } catch (SQLException e) {
+                keys.forEach(k -> schedule.released(k, 0, clock.instant().plusSeconds(1)));
+                throw new StoreUnavailableException("cannot read the queue: " + e.getMessage(), e);
+            }
+            List<QueuedItem> out = new ArrayList<>(heads.size());
+            Instant nowAt = clock.instant();
+            for (int i = 0; i < keys.size(); i++) {
+                QueuedItem head = heads.get(i);
+                if (head == null) {
+                    schedule.forget(keys.get(i));
+                } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(nowAt)) {
+                    schedule.released(head.orderingKey(), 0, head.nextAttemptAt());
+                } else {
+                    DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
+                    // not awaited: an IN_FLIGHT mark lost in a crash changes nothing, the item is
+                    // pending again at the next start either way
+                    writer.update(new SqliteWriter.Update(head.seq(), head.state(), DeliveryState.IN_FLIGHT,
+                            1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
+                    out.add(new QueuedItem(head.seq(), head.orderingKey(), head.destination(), head.contentType(),
+                            head.body(), head.dedupKey(), head.acceptedAt(), DeliveryState.IN_FLIGHT,
+                            head.attempts() + 1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
+                }
+            }
+            if (!out.isEmpty() || System.nanoTime() >= deadline) {
+                return out;
+            }
+        }
+    }
+
+    private static List<QueuedItem> readHeads(Connection c, List<String> keys) throws SQLException {
+        List<QueuedItem> heads = new ArrayList<>(keys.size());
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                + " FROM items WHERE ordering_key = ? AND state IN (0, 1, 2) ORDER BY seq LIMIT 1")) {
+            for (String key : keys) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    heads.add(rs.next() ? read(rs) : null);
+                }
+            }
+        }
+        return heads;
+    }
+
+    @Override
+    public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
+        DeliveryState to = c.targetState();
+        DeliveryState.checkTransition(DeliveryState.IN_FLIGHT, to);
+        SqliteWriter.Update u = switch (c) {
+            case Completion.Delivered d -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 0,
+                    claimed.nextAttemptAt(), d.status(), claimed.lastError());
+            case Completion.Retry r -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 0,
+                    r.at(), r.status(), r.error());
+            case Completion.Dead d -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 0,
+                    claimed.nextAttemptAt(), d.status(), d.reason());
+            case Completion.Released r -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, -1,
+                    claimed.nextAttemptAt(), claimed.lastStatus(), claimed.lastError());
+        };
+        long closedCount = to.isOpen() ? 0 : 1;
+        Instant dueAt = c instanceof Completion.Retry r ? r.at() : null;
+        return writer.update(u).whenComplete((v, err) -> {
+            if (err != null) {
+                // the outcome is not stored: the item stays IN_FLIGHT in the store and is retried
+                // after the next start; hold the key a while instead of delivering out of order
+                LOG.error("could not store the outcome of Event(seq={}): {}", claimed.seq(), err.getMessage());
+                schedule.released(claimed.orderingKey(), 0, clock.instant().plusSeconds(5));
+                return;
+            }
+            open.addAndGet(-closedCount);
+            schedule.released(claimed.orderingKey(), closedCount, dueAt);
+        });
+    }
+
+    @Override
+    public int retryDead(String keyOrNull) {
+        Map<String, Long> perKey = writeAndWait(c -> {
+            Map<String, Long> counts = countPerKey(c, DeliveryState.DEAD, keyOrNull);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE items SET state = 0, attempts = 0, "
+                    + "next_attempt_at = ?, updated_at = ? WHERE state = 4" + (keyOrNull == null ? "" : " AND ordering_key = ?"))) {
+                long now = clock.millis();
+                ps.setLong(1, now);
+                ps.setLong(2, now);
+                if (keyOrNull != null) {
+                    ps.setString(3, keyOrNull);
+                }
+                ps.executeUpdate();
+            }
+            return counts;
+        });
+        long total = 0;
+        for (Map.Entry<String, Long> e : perKey.entrySet()) {
+            open.addAndGet(e.getValue());
+            schedule.opened(e.getKey(), e.getValue());
+            total += e.getValue();
+        }
+        return (int) total;
+    }
+
+    @Override
+    public int purge(DeliveryState state, String keyOrNull) {
+        if (state.isOpen()) {
+            throw new IllegalArgumentException("only DEAD or DELIVERED items can be purged, not " + state);
+        }
+        return writeAndWait(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE state = ?"
+                    + (keyOrNull == null ? "" : " AND ordering_key = ?"))) {
+                ps.setInt(1, state.code);
+                if (keyOrNull != null) {
+                    ps.setString(2, keyOrNull);
+                }
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public List<QueuedItem> listDead(String keyOrNull, int limit) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE state = 4"
+                    + (keyOrNull == null ? "" : " AND ordering_key = ?") + " ORDER BY seq LIMIT ?")) {
+                int i = 1;
+                if (keyOrNull != null) {
+                    ps.setString(i++, keyOrNull);
+                }
+                ps.setInt(i, limit);
+                List<QueuedItem> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public QueuedItem get(long seq) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE seq = ?")) {
+                ps.setLong(1, seq);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? read(rs) : null;
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<KeyStats> keyStats(String keyOrNull) {
+        Map<String, long[]> counts = read(c -> {
+            Map<String, long[]> m = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, state, COUNT(*) FROM items"
+                    + (keyOrNull == null ? "" : " WHERE ordering_key = ?") + " GROUP BY ordering_key, state")) {
+                if (keyOrNull != null) {
+                    ps.setString(1, keyOrNull);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        DeliveryState s = DeliveryState.ofCode(rs.getInt(2));
+                        long[] c3 = m.computeIfAbsent(rs.getString(1), k -> new long[3]);
+                        c3[s.isOpen() ? 0 : s == DeliveryState.DELIVERED ? 1 : 2] += rs.getLong(3);
+                    }
+                }
+            }
+            return m;
+        });
+        List<KeyStats> out = new ArrayList<>(counts.size());
+        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], schedule.isWaiting(k))));
+        return out;
+    }
+
+    @Override
+    public QueueStats stats() {
+        return read(c -> {
+            long[] perState = new long[DeliveryState.values().length];
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM items GROUP BY state")) {
+                while (rs.next()) {
+                    perState[rs.getInt(1)] = rs.getLong(2);
+                }
+            }
+            Instant oldest = null;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT accepted_at FROM items WHERE state IN (0, 1, 2) ORDER BY seq LIMIT 1")) {
+                if (rs.next()) {
+                    oldest = Instant.ofEpochMilli(rs.getLong(1));
+                }
+            }
+            long openItems = perState[0] + perState[1] + perState[2];
+            return new QueueStats(openItems, perState[1], perState[2], perState[3], perState[4], oldest);
+        });
+    }
+
+    @Override
+    public long openCount() {
+        return open.get();
+    }
+
+    @Override
+    public int pruneDelivered(Instant cutoff) {
+        int total = 0;
+        while (true) {
+            int n = writeAndWait(c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE seq IN (SELECT seq FROM items "
+                        + "WHERE state = 3 AND updated_at < ? ORDER BY updated_at LIMIT 5000)")) {
+                    ps.setLong(1, cutoff.toEpochMilli());
+                    return ps.executeUpdate();
+                }
+            });
+            total += n;
+            if (n < 5000) {
+                return total;
+            }
+        }
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return !closed && writer.isHealthy();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        schedule.close();
+        writer.close();
+        checkpointer.close();
+        for (Connection c : readers) {
+            closeQuietly(c);
+        }
+        try {
+            lock.release();
+        } catch (IOException e) {
+            LOG.debug("releasing the queue lock: {}", e.getMessage());
+        }
+        closeQuietly(lockChannel);
+        LOG.info("embedded queue closed");
+    }
+
+    // ---- helpers
+
+    @FunctionalInterface
+    interface SqlFunction<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    private <T> T withReader(SqlFunction<T> f) throws SQLException {
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for a read connection", e);
+        }
+        try {
+            return f.apply(c);
+        } finally {
+            readers.add(c);
+        }
+    }
+
+    private <T> T read(SqlFunction<T> f) {
+        if (closed) {
+            throw new StoreUnavailableException("queue closed");
+        }
+        try {
+            return withReader(f);
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("cannot read the queue: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T writeAndWait(SqlFunction<T> f) {
+        if (closed) {
+            throw new StoreUnavailableException("queue closed");
+        }
+        try {
+            return writer.run(f).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new StoreUnavailableException("cannot write the queue: " + cause.getMessage(), cause);
+        }
+    }
+
+    private static Map<String, Long> countPerKey(Connection c, DeliveryState state, String keyOrNull) throws SQLException {
+        Map<String, Long> m = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, COUNT(*) FROM items WHERE state = ?"
+                + (keyOrNull == null ? "" : " AND ordering_key = ?") + " GROUP BY ordering_key")) {
+            ps.setInt(1, state.code);
+            if (keyOrNull != null) {
+                ps.setString(2, keyOrNull);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    m.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return m;
+    }
+
+    private static QueuedItem read(ResultSet rs) throws SQLException {
+        return new QueuedItem(rs.getLong(1), rs.getString(2), new Destination(rs.getString(3), rs.getString(4)),
+                rs.getString(5), rs.getBytes(6), rs.getString(7), Instant.ofEpochMilli(rs.getLong(8)),
+                DeliveryState.ofCode(rs.getInt(9)), rs.getInt(10), Instant.ofEpochMilli(rs.getLong(11)),
+                rs.getInt(12), rs.getString(13));
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("close: {}", e.getMessage());
+        }
+    }
+}

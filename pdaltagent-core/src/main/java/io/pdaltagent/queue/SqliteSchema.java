@@ -1,0 +1,80 @@
+package io.pdaltagent.queue;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Numbered schema migrations of the embedded store. The store's {@code PRAGMA user_version} is the
+ * number of the last migration applied; each migration runs once, in its own transaction. Add new
+ * migrations at the end; never edit one that has shipped.
+ */
+final class SqliteSchema {
+    private SqliteSchema() {
+    }
+
+    private static final List<String[]> MIGRATIONS = List.<String[]>of(
+            // 1: the queue. seq is assigned by the single writer; state codes are DeliveryState.code.
+            new String[] {
+                """
+                CREATE TABLE items (
+                  seq             INTEGER PRIMARY KEY,
+                  ordering_key    TEXT    NOT NULL,
+                  dest_kind       TEXT    NOT NULL,
+                  dest_target     TEXT    NOT NULL,
+                  content_type    TEXT    NOT NULL,
+                  body            BLOB    NOT NULL,
+                  dedup_key       TEXT,
+                  accepted_at     INTEGER NOT NULL,
+                  state           INTEGER NOT NULL,
+                  attempts        INTEGER NOT NULL DEFAULT 0,
+                  next_attempt_at INTEGER NOT NULL,
+                  last_status     INTEGER NOT NULL DEFAULT 0,
+                  last_error      TEXT,
+                  updated_at      INTEGER NOT NULL
+                )""",
+                // the head of a key: its lowest open seq
+                "CREATE INDEX items_open_by_key ON items(ordering_key, seq) WHERE state IN (0, 1, 2)",
+                // the oldest open item, for health
+                "CREATE INDEX items_open_by_seq ON items(seq) WHERE state IN (0, 1, 2)",
+                // pruning delivered records and listing dead ones
+                "CREATE INDEX items_closed ON items(state, updated_at) WHERE state IN (3, 4)",
+                "CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+                "INSERT INTO meta(name, value) VALUES ('next_seq', 1)"
+            });
+
+    static int latestVersion() {
+        return MIGRATIONS.size();
+    }
+
+    static void migrate(Connection c) throws SQLException {
+        int current;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            current = rs.next() ? rs.getInt(1) : 0;
+        }
+        if (current > MIGRATIONS.size()) {
+            throw new SQLException("the queue database has schema version " + current
+                    + ", newer than this agent knows (" + MIGRATIONS.size() + "): run a newer pdaltagent");
+        }
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            for (int v = current; v < MIGRATIONS.size(); v++) {
+                try (Statement s = c.createStatement()) {
+                    for (String sql : MIGRATIONS.get(v)) {
+                        s.execute(sql);
+                    }
+                    s.execute("PRAGMA user_version = " + (v + 1));
+                }
+                c.commit();
+            }
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+}

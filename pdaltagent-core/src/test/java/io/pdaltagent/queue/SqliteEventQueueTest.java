@@ -1,0 +1,111 @@
+package io.pdaltagent.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pdaltagent.testing.EventQueueContract;
+import io.pdaltagent.testing.ManualClock;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteEventQueueTest extends EventQueueContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected EventQueue newQueue(ManualClock clock, long maxOpen) {
+        return SqliteEventQueue.open(dir, clock, maxOpen);
+    }
+
+    private void reopen() {
+        queue.close();
+        queue = SqliteEventQueue.open(dir, clock, 1_000);
+    }
+
+    @Test
+    void itemsSurviveAReopenInOrder() throws Exception {
+        append("k1", "a");
+        append("k1", "b");
+        append("k2", "c");
+        reopen();
+        assertThat(queue.openCount()).isEqualTo(3);
+        List<QueuedItem> claimed = claimAll();
+        assertThat(claimed).extracting(EventQueueContract::body).containsExactlyInAnyOrder("a", "c");
+    }
+
+    @Test
+    void itemsInFlightWhenTheProcessStoppedArePendingAfterReopen() throws Exception {
+        append("k1", "a");
+        append("k1", "b");
+        QueuedItem a = claimAll().get(0);
+        reopen();
+        List<QueuedItem> again = claimAll();
+        assertThat(again).extracting(EventQueueContract::body).containsExactly("a");
+        assertThat(again.get(0).seq()).isEqualTo(a.seq());
+    }
+
+    @Test
+    void aRetryScheduleSurvivesAReopen() throws Exception {
+        append("k1", "a");
+        queue.complete(claimAll().get(0), new Completion.Retry(clock.instant().plusSeconds(60), 503, "down")).join();
+        reopen();
+        assertThat(queue.claim(10, NO_WAIT)).isEmpty();
+        clock.advance(Duration.ofSeconds(61));
+        List<QueuedItem> due = claimAll();
+        assertThat(due).extracting(EventQueueContract::body).containsExactly("a");
+        assertThat(due.get(0).attempts()).isEqualTo(2);
+        assertThat(due.get(0).lastError()).isEqualTo("down");
+    }
+
+    @Test
+    void sequenceNumbersKeepIncreasingAfterPruningAndReopen() throws Exception {
+        long first = append("k1", "a");
+        queue.complete(claimAll().get(0), new Completion.Delivered(202)).join();
+        clock.advance(Duration.ofDays(8));
+        queue.pruneDelivered(clock.instant().minus(Duration.ofDays(7)));
+        reopen();
+        assertThat(append("k1", "b")).isGreaterThan(first);
+    }
+
+    @Test
+    void aSecondOpenOfTheSameDirectoryIsRefused() {
+        assertThatThrownBy(() -> SqliteEventQueue.open(dir, clock, 10))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("in use by another process");
+    }
+
+    @Test
+    void theDatabaseRunsInWalModeWithFullSynchronousCommits() throws Exception {
+        append("k1", "a");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("queue.db"));
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
+        }
+    }
+
+    @Test
+    void aDeliveredItemKeepsItsRecordButNotItsBody() throws Exception {
+        long seq = append("k1", "secret body");
+        queue.complete(claimAll().get(0), new Completion.Delivered(202)).join();
+        QueuedItem delivered = queue.get(seq);
+        assertThat(delivered.state()).isEqualTo(DeliveryState.DELIVERED);
+        assertThat(delivered.body()).isEmpty();
+    }
+
+    @Test
+    void appendsAfterCloseFailAsUnavailable() {
+        queue.close();
+        assertThatThrownBy(() -> queue.append(item("k1", "a")).join()).hasCauseInstanceOf(StoreUnavailableException.class);
+        assertThat(queue.isHealthy()).isFalse();
+        queue = null;
+    }
+}
