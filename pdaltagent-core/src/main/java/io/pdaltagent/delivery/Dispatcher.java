@@ -36,6 +36,8 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     /** How long one claim waits for work before the loop checks whether it should stop. */
     private static final Duration CLAIM_WAIT = Duration.ofMillis(200);
+    /** How long to wait before claiming again when the store failed, so errors do not spin. */
+    private static final long STORE_RETRY_MILLIS = 1000;
 
     private final EventQueue queue;
     private final Sender sender;
@@ -83,16 +85,17 @@ public final class Dispatcher implements AutoCloseable {
                     continue;
                 }
                 int granted = 1 + permits.drainPermits();
-                List<QueuedItem> items;
+                List<QueuedItem> items = List.of();
                 try {
                     items = queue.claim(granted, CLAIM_WAIT);
                 } catch (StoreUnavailableException e) {
-                    permits.release(granted);
                     LOG.error("cannot claim events from the queue: {}", e.getMessage());
-                    Thread.sleep(1000);
+                    TimeUnit.MILLISECONDS.sleep(STORE_RETRY_MILLIS);
                     continue;
+                } finally {
+                    // permits not used by a claimed item go back, whatever happened
+                    permits.release(granted - items.size());
                 }
-                permits.release(granted - items.size());
                 for (QueuedItem item : items) {
                     workers.execute(new DeliveryTask(item));
                 }

@@ -1,0 +1,194 @@
+package io.pdaltagent;
+
+import io.pdaltagent.admin.AdminHandler;
+import io.pdaltagent.config.AgentConfig;
+import io.pdaltagent.config.ConfigException;
+import io.pdaltagent.config.EnvConfig;
+import io.pdaltagent.delivery.Backoff;
+import io.pdaltagent.delivery.Dispatcher;
+import io.pdaltagent.delivery.EnvProxySelector;
+import io.pdaltagent.delivery.HttpSender;
+import io.pdaltagent.delivery.RetryPolicy;
+import io.pdaltagent.ingest.IngestHandler;
+import io.pdaltagent.ingest.IngestServer;
+import io.pdaltagent.observe.AgentListener;
+import io.pdaltagent.observe.LoggingListener;
+import io.pdaltagent.observe.Metrics;
+import io.pdaltagent.queue.EventQueue;
+import io.pdaltagent.queue.SqliteEventQueue;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: the only class that knows every stage. It wires
+ * ingest → queue → delivery, plus the admin endpoints and the listeners that turn what happens
+ * into metrics and log lines, and it stops them in the reverse order.
+ *
+ * <pre>{@code
+ * Agent agent = Agent.start(EnvConfig.load(System.getenv()), Clock.systemUTC(), System.getenv());
+ * ...
+ * agent.close();   // stop ingest, finish deliveries under way, close the store
+ * }</pre>
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** How often delivered records past their retention are pruned. */
+    private static final long HOUSEKEEPING_MINUTES = 10;
+
+    private final EventQueue queue;
+    private final Dispatcher dispatcher;
+    private final IngestServer server;
+    private final ScheduledExecutorService housekeeper;
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper) {
+        this.queue = queue;
+        this.dispatcher = dispatcher;
+        this.server = server;
+        this.housekeeper = housekeeper;
+    }
+
+    public static String version() {
+        String v = Agent.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Starts every stage; on failure, whatever had started is stopped again before the exception. */
+    public static Agent start(AgentConfig config, Clock clock, Map<String, String> env) {
+        LOG.info("pdaltagent {} starting: {}", version(), EnvConfig.describe(config));
+        if (config.queue().brokerUrl() != null) {
+            throw new ConfigException("PDAGENTD_BROKER_URL / CELERY_BROKER_URL: the RabbitMQ queue is not available "
+                    + "in this version; unset it to use the embedded queue");
+        }
+        EnvProxySelector proxies;
+        try {
+            proxies = EnvProxySelector.fromEnv(env);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        if (proxies.needsBasicAuthOnTunnels()) {
+            // the JDK refuses Basic proxy authentication through CONNECT tunnels unless told otherwise
+            EnvProxySelector.allowBasicAuthOnTunnels();
+        }
+        EventQueue queue = SqliteEventQueue.open(config.queue().dataDir(), clock, config.queue().maxEvents());
+        Dispatcher dispatcher = null;
+        IngestServer server = null;
+        ScheduledExecutorService housekeeper = null;
+        try {
+            Metrics metrics = new Metrics(version());
+            AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener()));
+            AgentConfig.DeliveryConfig dc = config.delivery();
+            HttpSender sender = new HttpSender(dc.eventsBaseUrl(), dc.timeout(), proxies,
+                    proxies.authenticator(), version());
+            dispatcher = new Dispatcher(queue, sender, new RetryPolicy(),
+                    Backoff.exponentialFullJitter(dc.retryBase(), dc.retryMax(), RandomGenerator.getDefault()),
+                    listener, clock, dc);
+            dispatcher.start();
+
+            housekeeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeper").daemon(true).factory());
+            EventQueue q = queue;
+            housekeeper.scheduleWithFixedDelay(() -> prune(q, clock, config.queue()), 1, HOUSEKEEPING_MINUTES * 60,
+                    TimeUnit.SECONDS);
+
+            Handler.Sequence handlers = new Handler.Sequence(
+                    new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes()),
+                    new AdminHandler(queue, metrics, clock, version()),
+                    new NotFound());
+            server = new IngestServer(config.ingest(), handlers, config.delivery().shutdownGrace());
+            server.start();
+            LOG.info("pdaltagent ready: http port {}, https port {}, delivering to {}", server.httpPort(),
+                    server.httpsPort(), dc.eventsBaseUrl());
+            return new Agent(queue, dispatcher, server, housekeeper);
+        } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            if (dispatcher != null) {
+                dispatcher.close();
+            }
+            if (housekeeper != null) {
+                housekeeper.shutdownNow();
+            }
+            queue.close();
+            throw e;
+        }
+    }
+
+    private static void prune(EventQueue queue, Clock clock, AgentConfig.QueueConfig config) {
+        try {
+            int n = queue.pruneDelivered(clock.instant().minus(config.deliveredRetention()));
+            if (n > 0) {
+                LOG.info("pruned {} delivered record(s) older than {}", n, config.deliveredRetention());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("pruning delivered records failed: {}", e.getMessage());
+        }
+    }
+
+    public int httpPort() {
+        return server.httpPort();
+    }
+
+    public int httpsPort() {
+        return server.httpsPort();
+    }
+
+    public EventQueue queue() {
+        return queue;
+    }
+
+    /** Blocks until {@link #close} has finished. */
+    public void awaitClose() {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops ingest (requests under way are answered), then delivery (within its grace), then the store. */
+    @Override
+    public synchronized void close() {
+        if (closed.getCount() == 0) {
+            return;
+        }
+        LOG.info("pdaltagent stopping");
+        try {
+            server.close();
+            dispatcher.close();
+            housekeeper.shutdownNow();
+            queue.close();
+            LOG.info("pdaltagent stopped");
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    /** The last handler: a JSON 404 for any path nobody else answered. */
+    private static final class NotFound extends Handler.Abstract.NonBlocking {
+        private static final byte[] BODY = "{\"status\":\"not found\",\"message\":\"Not found\",\"errors\":[\"no such path\"]}"
+                .getBytes(StandardCharsets.UTF_8);
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            response.setStatus(404);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.write(true, java.nio.ByteBuffer.wrap(BODY), callback);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,445 @@
+package io.pdaltagent.observe;
+
+import io.pdaltagent.queue.EventQueue;
+import io.pdaltagent.queue.QueueStats;
+import io.pdaltagent.queue.QueuedItem;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The agent's metrics, written by hand in the Prometheus text exposition format 0.0.4.
+ *
+ * <p>Counters and the latency histogram are fed as an {@link AgentListener}; they are lock-free
+ * ({@link LongAdder}) and, once a label value has been seen, the listener methods allocate nothing:
+ * children are cached per label value in a {@link ConcurrentHashMap} (per status code in an array).
+ * Queue gauges are not tracked at all: they are sampled from the {@link EventQueue} at scrape time,
+ * so they can never drift from the store. Process and JVM gauges are sampled at scrape time too.
+ *
+ * <p>Families, always in this order (families with labels write their children sorted):
+ * <pre>
+ * pdaltagent_build_info{version}                  gauge, always 1
+ * pdaltagent_ingest_accepted_total{path}          counter
+ * pdaltagent_ingest_rejected_total{path,reason}   counter
+ * pdaltagent_delivery_attempts_total              counter
+ * pdaltagent_delivered_total{status}              counter
+ * pdaltagent_delivery_retries_total{status}       counter  (status "network": no HTTP answer)
+ * pdaltagent_dead_total{status}                   counter  (same rule)
+ * pdaltagent_delivery_latency_seconds             histogram, acceptance to delivery
+ * pdaltagent_queue_healthy                        gauge 1/0: isHealthy() and stats() succeeded
+ * pdaltagent_queue_depth                          gauge, open items       ┐
+ * pdaltagent_queue_in_flight                      gauge                   │ only when stats()
+ * pdaltagent_queue_retry_scheduled                gauge                   │ succeeded
+ * pdaltagent_queue_dead                           gauge                   │
+ * pdaltagent_queue_delivered_retained             gauge                   │
+ * pdaltagent_queue_oldest_pending_age_seconds     gauge, 0 when none open ┘
+ * process_resident_memory_bytes                   gauge, from /proc/self/status when present
+ * jvm_memory_used_bytes{area="heap|nonheap"}      gauge
+ * jvm_threads_live                                gauge
+ * </pre>
+ * The process and JVM families keep their conventional unprefixed names so that stock dashboards
+ * and alerts find them.
+ *
+ * <p>Thread-safe. Besides the metrics, it remembers the last delivery outcome for the health check
+ * ({@link #lastOutcome}).
+ */
+public final class Metrics implements AgentListener {
+    /** The Content-Type of {@link #write}'s output. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** Upper bounds of the latency histogram, in seconds: 5 ms up to an hour. */
+    static final double[] LATENCY_BUCKETS_SECONDS = {
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+
+    private static final String P = "pdaltagent_";
+    private static final String UNKNOWN = "unknown";
+    private static final Path PROC_STATUS = Path.of("/proc/self/status");
+
+    /** The kind of a delivery attempt's end. */
+    public enum Kind {
+        DELIVERED, RETRY, DEAD;
+
+        /** {@code delivered}, {@code retry} or {@code dead}. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * How the most recent delivery attempt ended.
+     *
+     * @param at when the listener heard of it (millisecond precision)
+     * @param status the HTTP status, 0 when there was no HTTP answer
+     */
+    public record LastOutcome(Instant at, Kind kind, int status) {
+    }
+
+    // lastOutcome packs epoch millis (50 bits), kind (2 bits) and status (12 bits) in one long, so
+    // that recording it is a single volatile write without allocation and it can never be torn.
+    private static final long NO_OUTCOME = -1;
+    private static final long MAX_MILLIS = (1L << 50) - 1;
+    private static final int MAX_STATUS = (1 << 12) - 1;
+
+    private final String version;
+    private final Clock outcomeClock;
+    private final ConcurrentHashMap<String, LongAdder> accepted = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, LongAdder>> rejected = new ConcurrentHashMap<>();
+    private final LongAdder attempts = new LongAdder();
+    private final StatusCounter delivered = new StatusCounter();
+    private final StatusCounter retries = new StatusCounter();
+    private final StatusCounter dead = new StatusCounter();
+    private final Histogram latency = new Histogram(LATENCY_BUCKETS_SECONDS);
+    private volatile long lastOutcome = NO_OUTCOME;
+
+    public Metrics(String version) {
+        this(version, Clock.systemUTC());
+    }
+
+    /** @param outcomeClock stamps {@link #lastOutcome}; its {@code millis()} is called per outcome */
+    public Metrics(String version, Clock outcomeClock) {
+        this.version = Objects.requireNonNull(version, "version");
+        this.outcomeClock = Objects.requireNonNull(outcomeClock, "outcomeClock");
+    }
+
+    // ---------------------------------------------------------------- listener (hot path)
+
+    @Override
+    public void accepted(String path) {
+        child(accepted, path).increment();
+    }
+
+    @Override
+    public void rejected(String path, String reason) {
+        String p = path == null ? UNKNOWN : path;
+        ConcurrentHashMap<String, LongAdder> byReason = rejected.get(p);
+        if (byReason == null) {
+            byReason = rejected.computeIfAbsent(p, k -> new ConcurrentHashMap<>());
+        }
+        child(byReason, reason).increment();
+    }
+
+    @Override
+    public void attempting(QueuedItem item) {
+        attempts.increment();
+    }
+
+    @Override
+    public void delivered(QueuedItem item, int status, Duration sinceAccepted) {
+        delivered.increment(status);
+        if (sinceAccepted != null) {
+            latency.observeNanos(saturatedNanos(sinceAccepted));
+        }
+        remember(Kind.DELIVERED, status);
+    }
+
+    @Override
+    public void retryScheduled(QueuedItem item, int status, String error, Duration delay) {
+        retries.increment(status);
+        remember(Kind.RETRY, status);
+    }
+
+    @Override
+    public void dead(QueuedItem item, int status, String reason) {
+        dead.increment(status);
+        remember(Kind.DEAD, status);
+    }
+
+    /** How the most recent delivery attempt ended, or null when none has ended yet. */
+    public LastOutcome lastOutcome() {
+        long v = lastOutcome;
+        if (v == NO_OUTCOME) {
+            return null;
+        }
+        return new LastOutcome(Instant.ofEpochMilli(v >>> 14), Kind.values()[(int) (v >>> 12) & 3],
+                (int) (v & MAX_STATUS));
+    }
+
+    private void remember(Kind kind, int status) {
+        long millis = Math.clamp(outcomeClock.millis(), 0, MAX_MILLIS);
+        lastOutcome = millis << 14 | (long) kind.ordinal() << 12 | Math.clamp(status, 0, MAX_STATUS);
+    }
+
+    private static LongAdder child(ConcurrentHashMap<String, LongAdder> map, String label) {
+        String k = label == null ? UNKNOWN : label;
+        LongAdder a = map.get(k);
+        return a != null ? a : map.computeIfAbsent(k, x -> new LongAdder());
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return d.isNegative() ? 0 : Long.MAX_VALUE;
+        }
+    }
+
+    // ---------------------------------------------------------------- exposition
+
+    /** The exposition as a string; see {@link #write}. */
+    public String scrape(EventQueue queue, Clock clock) {
+        StringBuilder sb = new StringBuilder(4096);
+        try {
+            write(sb, queue, clock);
+        } catch (IOException e) {
+            throw new IllegalStateException("a StringBuilder does not throw", e);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Writes every family in the text exposition format 0.0.4.
+     *
+     * @param queue sampled for the queue gauges; may be null to leave them out. When its
+     *     {@code stats()} throws, only {@code pdaltagent_queue_healthy 0} is written for it.
+     * @param clock gives "now" for the age of the oldest open item
+     */
+    public void write(Appendable out, EventQueue queue, Clock clock) throws IOException {
+        Exposition x = new Exposition(out);
+
+        x.family(P + "build_info", "gauge", "Build information of the running agent; always 1.");
+        x.sample(P + "build_info", "1", "version", version);
+
+        x.family(P + "ingest_accepted_total", "counter", "Ingest requests stored and answered with success, by route.");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(accepted).entrySet()) {
+            x.sample(P + "ingest_accepted_total", Long.toString(e.getValue().sum()), "path", e.getKey());
+        }
+
+        x.family(P + "ingest_rejected_total", "counter", "Ingest requests answered with an error, by route and reason.");
+        for (Map.Entry<String, ConcurrentHashMap<String, LongAdder>> byPath : new TreeMap<>(rejected).entrySet()) {
+            for (Map.Entry<String, LongAdder> e : new TreeMap<>(byPath.getValue()).entrySet()) {
+                x.sample(P + "ingest_rejected_total", Long.toString(e.getValue().sum()),
+                        "path", byPath.getKey(), "reason", e.getKey());
+            }
+        }
+
+        x.family(P + "delivery_attempts_total", "counter", "Delivery attempts started.");
+        x.sample(P + "delivery_attempts_total", Long.toString(attempts.sum()));
+
+        statusFamily(x, P + "delivered_total", "Items delivered, by HTTP status.", delivered);
+        statusFamily(x, P + "delivery_retries_total",
+                "Failed attempts scheduled for a retry, by HTTP status (network: no HTTP answer).", retries);
+        statusFamily(x, P + "dead_total",
+                "Items that became dead, by HTTP status of the last attempt (network: no HTTP answer).", dead);
+
+        String h = P + "delivery_latency_seconds";
+        x.family(h, "histogram", "Time from acceptance to delivery of delivered items.");
+        Histogram.Snapshot snap = latency.snapshot();
+        for (int i = 0; i < snap.bounds().length; i++) {
+            x.sample(h + "_bucket", Long.toString(snap.cumulative()[i]), "le", formatBound(snap.bounds()[i]));
+        }
+        x.sample(h + "_bucket", Long.toString(snap.count()), "le", "+Inf");
+        x.sample(h + "_sum", formatDouble(snap.sumSeconds()));
+        x.sample(h + "_count", Long.toString(snap.count()));
+
+        if (queue != null) {
+            writeQueue(x, queue, clock.instant());
+        }
+        writeProcess(x);
+    }
+
+    private static void statusFamily(Exposition x, String name, String help, StatusCounter counter) throws IOException {
+        x.family(name, "counter", help);
+        for (Map.Entry<Integer, Long> e : counter.snapshot().entrySet()) {
+            int status = e.getKey();
+            x.sample(name, Long.toString(e.getValue()), "status", status == 0 ? "network" : Integer.toString(status));
+        }
+    }
+
+    private static void writeQueue(Exposition x, EventQueue queue, Instant now) throws IOException {
+        boolean healthy;
+        QueueStats s = null;
+        try {
+            healthy = queue.isHealthy();
+            s = queue.stats();
+        } catch (RuntimeException e) {
+            healthy = false;
+        }
+        x.family(P + "queue_healthy", "gauge", "1 when the queue store is usable and answered for these metrics, else 0.");
+        x.sample(P + "queue_healthy", healthy && s != null ? "1" : "0");
+        if (s == null) {
+            return;
+        }
+        gauge(x, P + "queue_depth", "Open items: neither delivered nor dead.", s.open());
+        gauge(x, P + "queue_in_flight", "Items whose delivery is under way.", s.inFlight());
+        gauge(x, P + "queue_retry_scheduled", "Items waiting for a retry.", s.retryScheduled());
+        gauge(x, P + "queue_dead", "Dead items kept in the store.", s.dead());
+        gauge(x, P + "queue_delivered_retained", "Delivered items still kept in the store.", s.delivered());
+        double age = 0;
+        if (s.oldestOpenAcceptedAt() != null) {
+            age = Math.max(0, now.toEpochMilli() - s.oldestOpenAcceptedAt().toEpochMilli()) / 1000.0;
+        }
+        x.family(P + "queue_oldest_pending_age_seconds", "gauge",
+                "Age of the oldest open item since its acceptance; 0 when none is open.");
+        x.sample(P + "queue_oldest_pending_age_seconds", formatDouble(age));
+    }
+
+    private static void writeProcess(Exposition x) throws IOException {
+        long rss = residentMemoryBytes();
+        if (rss >= 0) {
+            gauge(x, "process_resident_memory_bytes", "Resident memory size in bytes.", rss);
+        }
+        MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+        x.family("jvm_memory_used_bytes", "gauge", "Used bytes of a JVM memory area.");
+        x.sample("jvm_memory_used_bytes", Long.toString(mem.getHeapMemoryUsage().getUsed()), "area", "heap");
+        x.sample("jvm_memory_used_bytes", Long.toString(mem.getNonHeapMemoryUsage().getUsed()), "area", "nonheap");
+        gauge(x, "jvm_threads_live", "Live JVM threads, daemon or not.", ManagementFactory.getThreadMXBean().getThreadCount());
+    }
+
+    private static void gauge(Exposition x, String name, String help, long value) throws IOException {
+        x.family(name, "gauge", help);
+        x.sample(name, Long.toString(value));
+    }
+
+    private static long residentMemoryBytes() {
+        try {
+            if (!Files.isReadable(PROC_STATUS)) {
+                return -1;
+            }
+            return parseVmRssBytes(Files.readAllLines(PROC_STATUS, StandardCharsets.ISO_8859_1));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The VmRSS line of a /proc/PID/status file in bytes, or -1 when there is none. */
+    static long parseVmRssBytes(List<String> statusLines) {
+        for (String line : statusLines) {
+            if (line.startsWith("VmRSS:")) {
+                String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
+                try {
+                    long n = Long.parseLong(parts[0]);
+                    String unit = parts.length > 1 ? parts[1] : "";
+                    return switch (unit.toLowerCase(Locale.ROOT)) {
+                        case "kb" -> n * 1024;
+                        case "mb" -> n * 1024 * 1024;
+                        case "gb" -> n * 1024 * 1024 * 1024;
+                        default -> n;
+                    };
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** A bucket bound as people write it: {@code 0.005}, {@code 1}, {@code 3600}. */
+    static String formatBound(double b) {
+        return BigDecimal.valueOf(b).stripTrailingZeros().toPlainString();
+    }
+
+    /** A sample value: whole numbers without a fraction, {@code NaN}, {@code +Inf}, {@code -Inf}. */
+    static String formatDouble(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "+Inf" : "-Inf";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Double.toString(v);
+    }
+
+    /** A label value escaped per the format: backslash, double quote and line feed. */
+    static String escapeLabelValue(String v) {
+        if (v.indexOf('\\') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0) {
+            return v;
+        }
+        StringBuilder sb = new StringBuilder(v.length() + 8);
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** HELP text escaped per the format: backslash and line feed. */
+    static String escapeHelp(String v) {
+        return v.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    /** Writes lines; knows nothing of the families but their syntax. */
+    private record Exposition(Appendable out) {
+        void family(String name, String type, String help) throws IOException {
+            out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
+            out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        }
+
+        /** @param labels name, value, name, value... */
+        void sample(String name, String value, String... labels) throws IOException {
+            out.append(name);
+            if (labels.length > 0) {
+                out.append('{');
+                for (int i = 0; i < labels.length; i += 2) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    out.append(labels[i]).append("=\"").append(escapeLabelValue(labels[i + 1])).append('"');
+                }
+                out.append('}');
+            }
+            out.append(' ').append(value).append('\n');
+        }
+    }
+
+    /**
+     * Counts per HTTP status without boxing on the hot path: statuses 0..999 live in an array,
+     * anything else (never seen in practice) in a map.
+     */
+    private static final class StatusCounter {
+        private static final int DIRECT = 1000;
+        private final AtomicReferenceArray<LongAdder> direct = new AtomicReferenceArray<>(DIRECT);
+        private final ConcurrentHashMap<Integer, LongAdder> other = new ConcurrentHashMap<>();
+
+        void increment(int status) {
+            if (status >= 0 && status < DIRECT) {
+                LongAdder a = direct.get(status);
+                if (a == null) {
+                    LongAdder fresh = new LongAdder();
+                    a = direct.compareAndExchange(status, null, fresh);
+                    if (a == null) {
+                        a = fresh;
+                    }
+                }
+                a.increment();
+            } else {
+                other.computeIfAbsent(status, s -> new LongAdder()).increment();
+            }
+        }
+
+        /** Sorted by status, so 0 ("network") comes first. */
+        TreeMap<Integer, Long> snapshot() {
+            TreeMap<Integer, Long> out = new TreeMap<>();
+            for (int i = 0; i < DIRECT; i++) {
+                LongAdder a = direct.get(i);
+                if (a != null) {
+                    out.put(i, a.sum());
+                }
+            }
+            other.forEach((s, a) -> out.put(s, a.sum()));
+            return out;
+        }
+    }
+}
