@@ -97,6 +97,7 @@ run_wrk() {
   WRK_PID=$!
   BENCH_PIDS+=("$WRK_PID")
   wait "$WRK_PID" || bench_die "wrk failed: $(cat "$OUT/wrk-$name.txt")"
+  kill -0 "$PID_agent" 2>/dev/null || bench_die "pdagentd exited during the run (see $OUT/agent.log; a shutdown not asked by this script means something else signalled it)"
   parse_wrk "$OUT/wrk-$name.txt"
 }
 
@@ -136,6 +137,7 @@ run_wrk_measured() {
   bench_cpu_report "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" "$CPU_SECS" "$labels" >"$OUT/cpu-$name.txt"
   AGENT_RSS_KB="$(bench_rss_kb "$PID_agent")"
   wait "$WRK_PID" || bench_die "wrk failed: $(cat "$OUT/wrk-$name.txt")"
+  kill -0 "$PID_agent" 2>/dev/null || bench_die "pdagentd exited during the run (see $OUT/agent.log; a shutdown not asked by this script means something else signalled it)"
   parse_wrk "$OUT/wrk-$name.txt"
 }
 

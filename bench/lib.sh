@@ -273,12 +273,18 @@ bench_cpu_report() {
     BEGIN { n = split(labels, l, " "); for (i = 1; i <= n; i++) { split(l[i], kv, "="); name[kv[1]] = kv[2] } }
     FNR == NR { if ($1 == "ALL") { for (i = 2; i <= 9; i++) b[i] = $i } else t0[$1 " " $2] = $4; next }
     $1 == "ALL" { tot = 0; for (i = 2; i <= 9; i++) { d[i] = $i - b[i]; tot += d[i] }
-                  sysline = sprintf("machine (2 cores = 200%%): user %.0f%%  system %.0f%%  iowait %.0f%%  softirq %.0f%%  idle %.0f%%",
-                    200 * (d[2] + d[3]) / tot, 200 * d[4] / tot, 200 * d[6] / tot, 200 * (d[7] + d[8]) / tot, 200 * d[5] / tot); next }
+                  ncpu = 0; while ((getline line < "/proc/cpuinfo") > 0) if (line ~ /^processor/) ncpu++
+                  busy = (d[2] + d[3] + d[4] + d[7] + d[8]) / ncpu
+                  sysline = sprintf("machine (%d cores = %d%%): user %.0f%%  system %.0f%%  iowait %.0f%%  softirq+irq %.0f%%  idle %.0f%%",
+                    ncpu, 100 * ncpu, 100 * ncpu * (d[2] + d[3]) / tot, 100 * ncpu * d[4] / tot, 100 * ncpu * d[6] / tot,
+                    100 * ncpu * (d[7] + d[8]) / tot, 100 * ncpu * d[5] / tot); next }
     { k = $1 " " $2; dt = $4 - ((k in t0) ? t0[k] : 0); g = $3; gsub(/[-_]*[0-9]+$/, "", g); gsub(/[-_]*[0-9]+$/, "", g)
       proc[$1] += dt; grp[$1 " " g] += dt }
     END {
       print sysline
+      ours = 0; for (p in proc) ours += proc[p]
+      # /proc/stat counts all cores in the same ticks: busy * ncpu ticks over the interval
+      printf "other processes (not started by this script, incl. kernel threads): %.0f%%\n", 100 * (busy * ncpu - ours) / hz / secs
       for (p in proc) printf "process %-10s %6.1f%%\n", (p in name ? name[p] : p), 100 * proc[p] / hz / secs | "sort -k3 -rn"
       close("sort -k3 -rn")
       for (k in grp) if (grp[k] > 0) { split(k, a, " "); printf "  %-10s %-24s %6.1f%%\n", (a[1] in name ? name[a[1]] : a[1]), a[2], 100 * grp[k] / hz / secs | "sort -k3 -rn" }

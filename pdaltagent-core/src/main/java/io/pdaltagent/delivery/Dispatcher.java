@@ -153,7 +153,7 @@ public final class Dispatcher implements AutoCloseable {
                 // the agent is stopping: the attempt did not finish, so it does not count
                 return new Completion.Released();
             } catch (RuntimeException e) {
-                outcome = new RetryPolicy.Outcome.Retry(0, "no answer (" + e + ")", null, false);
+                outcome = new RetryPolicy.Outcome.Retry(0, e.toString(), null, false);
             }
             return switch (outcome) {
                 case RetryPolicy.Outcome.Delivered d -> {

@@ -65,8 +65,8 @@ public final class RetryPolicy {
     /** No HTTP answer at all: connection refused or reset, DNS failure, timeout. Always retried. */
     public Outcome classify(IOException e) {
         String what = e instanceof HttpTimeoutException ? "timed out" : e.getClass().getSimpleName();
-        String msg = e.getMessage() == null ? "" : ": " + e.getMessage();
-        return new Outcome.Retry(0, "no answer (" + what + msg + ")", null, false);
+        String msg = e.getMessage() == null || e instanceof HttpTimeoutException ? "" : ": " + e.getMessage();
+        return new Outcome.Retry(0, what + msg, null, false);
     }
 
     private static boolean isV1(Destination d) {

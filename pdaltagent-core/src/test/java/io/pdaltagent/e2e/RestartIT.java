@@ -46,7 +46,9 @@ class RestartIT {
                 assertThat(r.statusCode()).isEqualTo(202);
             }
             // PagerDuty is unreachable: the events wait, being retried
-            await().atMost(Duration.ofSeconds(20)).until(() -> agent.logText().contains("retry"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(agent.baseUrl() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().contains("pdaltagent_delivery_retries_total{status=\"network\"}"));
             assertThat(agent.stop()).as("exit code after SIGTERM").isIn(0, 143);
             assertThat(agent.logText()).contains("pdaltagent stopped");
         }
