@@ -78,6 +78,8 @@ curl -s -X POST --max-time 5 "$FAKE/__clear" >/dev/null
 delivered_before="$(bench_metric pdaltagent_delivered_total)"
 
 # ---------------------------------------------------------------------------- backlog
+bench_wait_quiet
+BG_LOAD="$BENCH_BACKGROUND"
 echo load >"$BENCH_TMP/phase"
 bench_log "stopping the fake (SIGSTOP) and loading $EVENTS events over $KEYS keys with $LOAD_THREADS sequential client threads"
 kill -STOP "$PID_fake"
@@ -96,7 +98,8 @@ echo drain >"$BENCH_TMP/phase"
 bench_log "resuming the fake (SIGCONT): draining $acked events"
 t0_ms="$(date +%s%3N)"
 kill -CONT "$PID_fake"
-: >"$OUT/drain-samples.txt" # "ms_since_start fake_count fake_accepted violations duplicates agent_depth rss_kb"
+: >"$OUT/drain-samples.txt" # "ms_since_start fake_count fake_accepted violations duplicates rss_kb"
+# (no /healthz here: its counts scan the table and would load the agent while it drains)
 snap0="" snap1="" drained_ms="" cpu_t0=0 cpu_t1=0
 labels="$PID_agent=pdagentd $PID_fake=fake-pd"
 for ((i = 0; i < DRAIN_TIMEOUT * 2; i++)); do
@@ -104,7 +107,7 @@ for ((i = 0; i < DRAIN_TIMEOUT * 2; i++)); do
   now_ms="$(date +%s%3N)"
   s="$(fake_stats)"
   count="$(jq -r .accepted <<<"$s")"
-  echo "$((now_ms - t0_ms)) $(jq -r '"\(.count) \(.accepted) \(.order_violations) \(.duplicates)"' <<<"$s") $(bench_agent_health | awk '{print $1}') $(bench_rss_kb "$PID_agent")" >>"$OUT/drain-samples.txt"
+  echo "$((now_ms - t0_ms)) $(jq -r '"\(.count) \(.accepted) \(.order_violations) \(.duplicates)"' <<<"$s") $(bench_rss_kb "$PID_agent")" >>"$OUT/drain-samples.txt"
   # per-thread CPU between 2 s into the drain and 80 % of it, top halfway through
   if [ -z "$snap0" ] && ((now_ms - t0_ms >= 2000)); then
     bench_cpu_snap "$BENCH_TMP/dcpu0" "$PID_agent" "$PID_fake"; snap0=1; cpu_t0=$now_ms
@@ -161,6 +164,7 @@ T_RSS=$(awk -v r="$rss_max_kb" 'BEGIN { print (r <= 256 * 1024) ? "met" : "MISSE
 {
   echo "== delivery: $acked-event backlog over $KEYS keys to the fake PagerDuty (latency ${LATENCY_MS} ms), $(date -u '+%F %TZ')"
   echo "   pdagentd: PDAGENTD_DELIVERY_CONCURRENCY=${PDAGENTD_DELIVERY_CONCURRENCY:-512 (default)}; JVM: ${PDAGENTD_JAVA_OPTS:-$AGENT_DEFAULT_OPTS}; $BENCH_JAVA_VERSION"
+  echo "   machine busy with other work just before the load (3 s sample): ${BG_LOAD}%"
   echo "backlog loaded: $(cat "$OUT/loadgen-main.txt")"
   echo "   (ingest by $LOAD_THREADS sequential clients while nothing was delivered: $load_rate events/s; queue then (depth in_flight retry dead): $backlog_health)"
   echo "drain: all $acked arrived after $(awk -v m="${drained_ms:-0}" 'BEGIN { printf "%.1f", m / 1000 }') s"

@@ -154,12 +154,17 @@ else
 fi
 
 # ---------------------------------------------------------------------------- measurements
+bench_wait_quiet
+BG_NGINX="$BENCH_BACKGROUND"
 bench_log "measuring nginx: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
 run_wrk_measured nginx "$NGINX_URL" "$DURATION"
 N_cpu_secs=$CPU_SECS
 N_rps=$WS_rps N_p50=$WS_p50_us N_p99=$WS_p99_us N_p999=$WS_p999_us N_max=$WS_max_us N_non2xx=$WS_non2xx
 N_err=$((WS_connect + WS_read + WS_write + WS_timeout))
 
+if [ "$DELIVERY" = fast ]; then bench_wait_drained 60 >/dev/null || true; fi
+bench_wait_quiet
+BG_AGENT="$BENCH_BACKGROUND"
 bench_log "measuring pdagentd (delivery: $DELIVERY): wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
 run_wrk_measured agent "$AGENT_URL" "$DURATION" "$PID_agent"
 WRK_RUNS_AGENT=$((WRK_RUNS_AGENT + 1)); WRK_2XX_AGENT=$((WRK_2XX_AGENT + WS_2xx))
@@ -206,6 +211,7 @@ T_P99=$(awk -v p="$A_p99" 'BEGIN { print (p <= 25000) ? 1 : 0 }')
 {
   echo "== ingest: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, bench/ingest.lua ($KEYS routing keys, unique dedup keys), $(date -u '+%F %TZ')"
   echo "   pdagentd delivery during the run: $DELIVERY; JVM: ${PDAGENTD_JAVA_OPTS:-$AGENT_DEFAULT_OPTS}; $BENCH_JAVA_VERSION"
+  echo "   machine busy with other work just before (3 s sample): ${BG_NGINX}% before nginx, ${BG_AGENT}% before pdagentd"
   printf '%-22s %10s %9s %9s %10s %9s %8s %8s\n' server "req/s" "p50 ms" "p99 ms" "p99.9 ms" "max ms" non-2xx sockerr
   printf '%-22s %10s %9s %9s %10s %9s %8s %8s\n' "nginx (return 202)" "$N_rps" "$(ms "$N_p50")" "$(ms "$N_p99")" "$(ms "$N_p999")" "$(ms "$N_max")" "$N_non2xx" "$N_err"
   printf '%-22s %10s %9s %9s %10s %9s %8s %8s\n' "pdagentd (durable)" "$A_rps" "$(ms "$A_p50")" "$(ms "$A_p99")" "$(ms "$A_p999")" "$(ms "$A_max")" "$A_non2xx" "$A_err"

@@ -48,13 +48,15 @@ TARGET="$REPO/pdaltagent-core/target"
 AGENT_JAR="$TARGET/pdaltagent-core.jar"
 FAKE_CLASS="$TARGET/test-classes/io/pdaltagent/testing/FakePagerDuty.class"
 
-# True when the agent jar, its lib/ and the compiled test classes (the fake) exist and no source or
-# pom is newer than the jar.
+# True when the agent jar, its lib/ and the compiled test classes (the fake) exist, no main source or
+# pom is newer than the jar and no source of the fake's package is newer than its class. (The jar is
+# not rewritten when only tests changed, so test sources are compared with the test classes.)
 bench_built() {
   [ -f "$AGENT_JAR" ] && [ -d "$TARGET/lib" ] && [ -f "$FAKE_CLASS" ] || return 1
   [ -f "$REPO/pdaltagent-core/src/main/java/io/pdaltagent/Main.java" ] || return 1
   [ -z "$(find "$REPO" -path "$REPO/.git" -prune -o -path "$REPO/bench" -prune -o \
-      \( -path '*/src/main/*' -o -path '*/src/test/*' -o -name pom.xml \) -newer "$AGENT_JAR" -print -quit 2>/dev/null)" ]
+      \( -path '*/src/main/*' -o -name pom.xml \) -newer "$AGENT_JAR" -print -quit 2>/dev/null)" ] || return 1
+  [ -z "$(find "$REPO/pdaltagent-core/src/test/java/io/pdaltagent/testing" -newer "$FAKE_CLASS" -print -quit 2>/dev/null)" ]
 }
 
 # Builds when needed. Other engineers edit the tree: a failing build is retried (BENCH_BUILD_ATTEMPTS,
@@ -245,6 +247,35 @@ bench_wait_drained() {
 }
 
 # ---------------------------------------------------------------------------- CPU accounting
+
+# bench_machine_busy SECONDS: % of the machine (100 = every core) busy over SECONDS.
+bench_machine_busy() {
+  local a b
+  a="$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)"
+  sleep "$1"
+  b="$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)"
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f\n", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
+
+# bench_wait_quiet [MAX_SECONDS]: the machine is shared (other sessions build and test on it); waits,
+# at most MAX_SECONDS (BENCH_QUIET_WAIT, default 240), until less than BENCH_QUIET_PCT (default 10)
+# % of it is busy over 3 s while our processes are idle. Records the last figure in BENCH_BACKGROUND.
+bench_wait_quiet() {
+  local max="${1:-${BENCH_QUIET_WAIT:-240}}" deadline busy
+  deadline=$((SECONDS + max))
+  while :; do
+    busy="$(bench_machine_busy 3)"
+    if [ "$busy" -lt "${BENCH_QUIET_PCT:-10}" ]; then break; fi
+    if ((SECONDS >= deadline)); then
+      bench_log "WARNING: the machine is still ${busy}% busy with other work after ${max}s; measuring anyway (figures are pessimistic)"
+      break
+    fi
+    bench_log "machine ${busy}% busy with other work; waiting for it to calm down"
+    sleep 5
+  done
+  BENCH_BACKGROUND="$busy"
+  export BENCH_BACKGROUND
+}
 
 # bench_cpu_snap FILE PID...: one line per thread "pid tid name ticks", plus "ALL" from /proc/stat.
 bench_cpu_snap() {

@@ -59,6 +59,11 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
     private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
 
     private static final String JSON_MEDIA_TYPE = "application/json";
+    /**
+     * After an early answer, a body up to this many times the limit is read and discarded so that the
+     * client can read the answer; a bigger one is cut off (the answer closes the connection).
+     */
+    private static final int DRAIN_FACTOR = 8;
 
     private final EventQueue queue;
     private final AgentListener listener;
@@ -162,6 +167,11 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
         @Override
         public void tooLarge() {
             reject(Answers.tooLarge(maxBodyBytes), "too_large", "body over " + maxBodyBytes + " bytes");
+        }
+
+        /** How much of an unread body is read and dropped after an early answer (see BodyDrain). */
+        private long drainLimit() {
+            return (long) maxBodyBytes * DRAIN_FACTOR;
         }
 
         @Override
@@ -316,11 +326,19 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
                 if (answer.status() == 405) {
                     headers.put(HttpHeader.ALLOW, "POST");
                 }
-                if (!bodyRead && request.getLength() != 0 && isHttp1()) {
-                    // the rest of the body is still on the wire; a client must not reuse this connection
-                    headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+                Callback done = callback;
+                if (!bodyRead && request.getLength() != 0) {
+                    if (request.getLength() <= drainLimit()) {
+                        // answered before the body was read (413, 405, 415): read the rest after the
+                        // answer, so the client sees the answer rather than a reset connection
+                        done = Callback.from(() -> new BodyDrain(request, drainLimit(), callback::succeeded).run(),
+                                callback::failed);
+                    } else if (isHttp1()) {
+                        // too much still on the wire to read: a client must not reuse this connection
+                        headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+                    }
                 }
-                response.write(true, ByteBuffer.wrap(answer.body()), callback);
+                response.write(true, ByteBuffer.wrap(answer.body()), done);
             } catch (Throwable t) {
                 callback.failed(t);
             }

@@ -194,9 +194,23 @@ class IngestBadInputTest {
                 .formatted(KEY, "x".repeat(1024 * 1024));
         HttpResponse<String> response = bench.postJson("/v2/enqueue", body);
         assertThat(response.statusCode()).isEqualTo(413);
-        assertThat(response.headers().firstValue("Connection")).hasValue("close");
+        // the body was read to its end, so the connection stays usable
+        assertThat(response.headers().firstValue("Connection")).isEmpty();
         assertThat(IngestBench.json(response.body()).get("errors").get(0).asText())
                 .isEqualTo("Request body is larger than the limit of 524288 bytes");
+    }
+
+    @Test
+    void cutsOffABodyFarOverTheLimitWithoutReadingItAll() {
+        // past eight times the limit the agent stops reading and closes: the client sees a 413 or,
+        // while it is still writing, a reset connection; either way nothing is stored
+        try {
+            HttpResponse<String> response = bench.postJson("/v2/enqueue", "{\"a\":\"" + "x".repeat(5 * 1024 * 1024) + "\"}");
+            assertThat(response.statusCode()).isEqualTo(413);
+        } catch (IllegalStateException reset) {
+            assertThat(reset).hasRootCauseInstanceOf(java.io.IOException.class);
+        }
+        assertThat(bench.queue.openCount()).isZero();
     }
 
     @Test
