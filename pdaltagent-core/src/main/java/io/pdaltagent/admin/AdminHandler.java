@@ -41,10 +41,10 @@ import org.eclipse.jetty.util.Callback;
  *
  * <p><b>/metrics</b> is {@link Metrics#write} in the Prometheus text format 0.0.4.
  *
- * <p>The handler is non-blocking: both answers are computed from memory and from
- * {@code queue.stats()}, which backends keep quick.
+ * <p>The handler may block briefly: {@code queue.stats()} reads the store (backends keep it to
+ * in-memory counts and one indexed read), so Jetty runs it where blocking is allowed.
  */
-public final class AdminHandler extends Handler.Abstract.NonBlocking {
+public final class AdminHandler extends Handler.Abstract {
     public static final String HEALTH_PATH = "/healthz";
     public static final String METRICS_PATH = "/metrics";
 

@@ -25,6 +25,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,8 @@ public final class SqliteEventQueue implements EventQueue {
     private final SqliteWriter writer;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final AtomicLong open = new AtomicLong();
+    /** Items per state (index: DeliveryState.code), kept in memory so that health and metrics never scan. */
+    private final AtomicLongArray perState = new AtomicLongArray(DeliveryState.values().length);
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Checkpointer checkpointer;
@@ -93,6 +96,7 @@ public final class SqliteEventQueue implements EventQueue {
         }
         long openItems = loadOpenKeys();
         open.set(openItems);
+        loadStateCounts();
         this.writer = new SqliteWriter(w, clock);
         this.checkpointer = new Checkpointer(connect(false), dataDir.resolve(DB_FILE + "-wal"));
         LOG.info("embedded queue {} opened: {} event(s) waiting", dbFile, openItems);
@@ -162,6 +166,23 @@ public final class SqliteEventQueue implements EventQueue {
         });
     }
 
+    private void loadStateCounts() throws SQLException {
+        withReader(c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM items GROUP BY state")) {
+                while (rs.next()) {
+                    perState.set(rs.getInt(1), rs.getLong(2));
+                }
+            }
+            return null;
+        });
+    }
+
+    private void moved(DeliveryState from, DeliveryState to, long n) {
+        perState.addAndGet(from.code, -n);
+        perState.addAndGet(to.code, n);
+    }
+
     @Override
     public CompletableFuture<Long> append(NewItem item) {
         if (closed) {
@@ -176,6 +197,7 @@ public final class SqliteEventQueue implements EventQueue {
             if (err != null) {
                 open.decrementAndGet();
             } else {
+                perState.incrementAndGet(DeliveryState.PENDING.code);
                 schedule.opened(item.orderingKey(), 1);
             }
         });
@@ -210,6 +232,7 @@ public final class SqliteEventQueue implements EventQueue {
                     // pending again at the next start either way
                     writer.update(new SqliteWriter.Update(head.seq(), head.state(), DeliveryState.IN_FLIGHT,
                             1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
+                    moved(head.state(), DeliveryState.IN_FLIGHT, 1);
                     out.add(new QueuedItem(head.seq(), head.orderingKey(), head.destination(), head.contentType(),
                             head.body(), head.dedupKey(), head.acceptedAt(), DeliveryState.IN_FLIGHT,
                             head.attempts() + 1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
@@ -260,6 +283,7 @@ public final class SqliteEventQueue implements EventQueue {
                 return;
             }
             open.addAndGet(-closedCount);
+            moved(DeliveryState.IN_FLIGHT, to, 1);
             schedule.released(claimed.orderingKey(), closedCount, dueAt);
         });
     }
@@ -283,6 +307,7 @@ public final class SqliteEventQueue implements EventQueue {
         long total = 0;
         for (Map.Entry<String, Long> e : perKey.entrySet()) {
             open.addAndGet(e.getValue());
+            moved(DeliveryState.DEAD, DeliveryState.PENDING, e.getValue());
             schedule.opened(e.getKey(), e.getValue());
             total += e.getValue();
         }
@@ -294,7 +319,7 @@ public final class SqliteEventQueue implements EventQueue {
         if (state.isOpen()) {
             throw new IllegalArgumentException("only DEAD or DELIVERED items can be purged, not " + state);
         }
-        return writeAndWait(c -> {
+        int n = writeAndWait(c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE state = ?"
                     + (keyOrNull == null ? "" : " AND ordering_key = ?"))) {
                 ps.setInt(1, state.code);
@@ -304,6 +329,8 @@ public final class SqliteEventQueue implements EventQueue {
                 return ps.executeUpdate();
             }
         });
+        perState.addAndGet(state.code, -n);
+        return n;
     }
 
     @Override
@@ -366,13 +393,6 @@ public final class SqliteEventQueue implements EventQueue {
     @Override
     public QueueStats stats() {
         return read(c -> {
-            long[] perState = new long[DeliveryState.values().length];
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM items GROUP BY state")) {
-                while (rs.next()) {
-                    perState[rs.getInt(1)] = rs.getLong(2);
-                }
-            }
             Instant oldest = null;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT accepted_at FROM items WHERE state IN (0, 1, 2) ORDER BY seq LIMIT 1")) {
@@ -380,8 +400,9 @@ public final class SqliteEventQueue implements EventQueue {
                     oldest = Instant.ofEpochMilli(rs.getLong(1));
                 }
             }
-            long openItems = perState[0] + perState[1] + perState[2];
-            return new QueueStats(openItems, perState[1], perState[2], perState[3], perState[4], oldest);
+            return new QueueStats(open.get(), perState.get(DeliveryState.IN_FLIGHT.code),
+                    perState.get(DeliveryState.RETRY_SCHEDULED.code), perState.get(DeliveryState.DELIVERED.code),
+                    perState.get(DeliveryState.DEAD.code), oldest);
         });
     }
 
@@ -402,6 +423,7 @@ public final class SqliteEventQueue implements EventQueue {
                 }
             });
             total += n;
+            perState.addAndGet(DeliveryState.DELIVERED.code, -n);
             if (n < 5000) {
                 return total;
             }
