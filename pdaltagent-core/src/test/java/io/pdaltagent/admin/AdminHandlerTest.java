@@ -1,5 +1,6 @@
 package io.pdaltagent.admin;
 
+import io.pdaltagent.testing.BrokenStatsQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,15 +9,11 @@ import io.pdaltagent.observe.Metrics;
 import io.pdaltagent.observe.MutableClock;
 import io.pdaltagent.observe.PromText;
 import io.pdaltagent.queue.Completion;
-import io.pdaltagent.queue.DeliveryState;
 import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.InMemoryEventQueue;
-import io.pdaltagent.queue.KeyStats;
 import io.pdaltagent.queue.NewItem;
-import io.pdaltagent.queue.QueueStats;
 import io.pdaltagent.queue.QueuedItem;
-import io.pdaltagent.queue.StoreUnavailableException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -224,77 +220,4 @@ class AdminHandlerTest {
                 "{}".getBytes(StandardCharsets.UTF_8), null, clock.instant());
     }
 
-    /** A queue whose stats() fails as a broken store's would; everything else is the real thing. */
-    private static final class BrokenStatsQueue implements EventQueue {
-        private final EventQueue d;
-
-        BrokenStatsQueue(EventQueue delegate) {
-            this.d = delegate;
-        }
-
-        @Override
-        public QueueStats stats() {
-            throw new StoreUnavailableException("disk I/O error");
-        }
-
-        @Override
-        public CompletableFuture<Long> append(NewItem item) {
-            return d.append(item);
-        }
-
-        @Override
-        public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
-            return d.claim(max, maxWait);
-        }
-
-        @Override
-        public CompletableFuture<Void> complete(QueuedItem claimed, Completion completion) {
-            return d.complete(claimed, completion);
-        }
-
-        @Override
-        public int retryDead(String keyOrNull) {
-            return d.retryDead(keyOrNull);
-        }
-
-        @Override
-        public int purge(DeliveryState state, String keyOrNull) {
-            return d.purge(state, keyOrNull);
-        }
-
-        @Override
-        public List<QueuedItem> listDead(String keyOrNull, int limit) {
-            return d.listDead(keyOrNull, limit);
-        }
-
-        @Override
-        public QueuedItem get(long seq) {
-            return d.get(seq);
-        }
-
-        @Override
-        public List<KeyStats> keyStats(String keyOrNull) {
-            return d.keyStats(keyOrNull);
-        }
-
-        @Override
-        public long openCount() {
-            return d.openCount();
-        }
-
-        @Override
-        public int pruneDelivered(Instant cutoff) {
-            return d.pruneDelivered(cutoff);
-        }
-
-        @Override
-        public boolean isHealthy() {
-            return d.isHealthy();
-        }
-
-        @Override
-        public void close() {
-            d.close();
-        }
-    }
 }

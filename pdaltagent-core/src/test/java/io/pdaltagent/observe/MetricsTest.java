@@ -1,5 +1,6 @@
 package io.pdaltagent.observe;
 
+import io.pdaltagent.testing.BrokenStatsQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,9 +10,7 @@ import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.InMemoryEventQueue;
 import io.pdaltagent.queue.NewItem;
-import io.pdaltagent.queue.QueueStats;
 import io.pdaltagent.queue.QueuedItem;
-import io.pdaltagent.queue.StoreUnavailableException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -306,79 +305,5 @@ class MetricsTest {
     static QueuedItem item(long seq, String key) {
         return new QueuedItem(seq, key, Destination.events("/v2/enqueue"), "application/json",
                 "{}".getBytes(StandardCharsets.UTF_8), null, T0, DeliveryState.IN_FLIGHT, 1, T0, 0, null);
-    }
-
-    /** An in-memory queue whose stats() fails as a broken store's would. */
-    static final class BrokenStatsQueue implements EventQueue {
-        private final EventQueue delegate;
-
-        BrokenStatsQueue(EventQueue delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public QueueStats stats() {
-            throw new StoreUnavailableException("disk I/O error");
-        }
-
-        @Override
-        public java.util.concurrent.CompletableFuture<Long> append(NewItem item) {
-            return delegate.append(item);
-        }
-
-        @Override
-        public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
-            return delegate.claim(max, maxWait);
-        }
-
-        @Override
-        public java.util.concurrent.CompletableFuture<Void> complete(QueuedItem claimed, Completion completion) {
-            return delegate.complete(claimed, completion);
-        }
-
-        @Override
-        public int retryDead(String keyOrNull) {
-            return delegate.retryDead(keyOrNull);
-        }
-
-        @Override
-        public int purge(DeliveryState state, String keyOrNull) {
-            return delegate.purge(state, keyOrNull);
-        }
-
-        @Override
-        public List<QueuedItem> listDead(String keyOrNull, int limit) {
-            return delegate.listDead(keyOrNull, limit);
-        }
-
-        @Override
-        public QueuedItem get(long seq) {
-            return delegate.get(seq);
-        }
-
-        @Override
-        public List<io.pdaltagent.queue.KeyStats> keyStats(String keyOrNull) {
-            return delegate.keyStats(keyOrNull);
-        }
-
-        @Override
-        public long openCount() {
-            return delegate.openCount();
-        }
-
-        @Override
-        public int pruneDelivered(Instant cutoff) {
-            return delegate.pruneDelivered(cutoff);
-        }
-
-        @Override
-        public boolean isHealthy() {
-            return delegate.isHealthy();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 }
