@@ -19,8 +19,9 @@
 #     the events in payload.custom_details.seq order;
 #  4. SIGCONT the fake: from then on the backlog drains; sample /__stats every second until every
 #     acknowledged event arrived; check order_violations == 0 and count == acknowledged.
-# The agent's per-attempt timeout is raised to 300 s so that the attempts held by the stopped fake
-# do not time out (which would only add retries and duplicates, not change the drain rate).
+# The agent's per-attempt timeout is raised to 300 s and the fake's idle timeout to 600 s
+# (bench/FakeServer.java) so that the attempts held by the stopped fake neither time out nor find
+# their connection closed at SIGCONT (either would only add retries and duplicates).
 set -euo pipefail
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
@@ -43,7 +44,8 @@ mkdir -p "$BENCH_TMP/loadgen"
 "$BENCH_JAVA_HOME/bin/javac" -d "$BENCH_TMP/loadgen" "$BENCH_DIR/LoadGen.java"
 loadgen() { "$BENCH_JAVA" -XX:+UseSerialGC -Xmx512m -cp "$BENCH_TMP/loadgen" LoadGen "$@"; }
 
-bench_start_fake fake "$LATENCY_MS"
+# idle timeout 600 s: see bench/FakeServer.java (the SIGSTOP below must not turn into retries)
+bench_start_fake fake "$LATENCY_MS" 600
 FAKE="$FAKE_URL_fake"
 bench_start_agent "$FAKE" PDAGENTD_DELIVERY_TIMEOUT_SECONDS=300
 
@@ -99,8 +101,8 @@ bench_log "resuming the fake (SIGCONT): draining $acked events"
 t0_ms="$(date +%s%3N)"
 kill -CONT "$PID_fake"
 : >"$OUT/drain-samples.txt" # "ms_since_start fake_count fake_accepted violations duplicates rss_kb"
-# (no /healthz here: its counts scan the table and would load the agent while it drains)
-snap0="" snap1="" drained_ms="" cpu_t0=0 cpu_t1=0
+# (only the fake and ps here: nothing that asks the agent for work while it drains)
+snap0="" snap1="" drained_ms=""
 labels="$PID_agent=pdagentd $PID_fake=fake-pd"
 for ((i = 0; i < DRAIN_TIMEOUT * 2; i++)); do
   sleep 0.5
@@ -110,13 +112,13 @@ for ((i = 0; i < DRAIN_TIMEOUT * 2; i++)); do
   echo "$((now_ms - t0_ms)) $(jq -r '"\(.count) \(.accepted) \(.order_violations) \(.duplicates)"' <<<"$s") $(bench_rss_kb "$PID_agent")" >>"$OUT/drain-samples.txt"
   # per-thread CPU between 2 s into the drain and 80 % of it, top halfway through
   if [ -z "$snap0" ] && ((now_ms - t0_ms >= 2000)); then
-    bench_cpu_snap "$BENCH_TMP/dcpu0" "$PID_agent" "$PID_fake"; snap0=1; cpu_t0=$now_ms
+    bench_cpu_snap "$BENCH_TMP/dcpu0" "$PID_agent" "$PID_fake"; snap0=1
   elif [ -n "$snap0" ] && [ -z "$snap1" ] && ((count * 10 >= acked * 8)); then
-    bench_cpu_snap "$BENCH_TMP/dcpu1" "$PID_agent" "$PID_fake"; snap1=1; cpu_t1=$now_ms
+    bench_cpu_snap "$BENCH_TMP/dcpu1" "$PID_agent" "$PID_fake"; snap1=1
   fi
   if [ -n "$snap0" ] && [ ! -f "$OUT/top-drain-threads.txt" ] && ((count * 2 >= acked)); then
-    top -b -n 2 -d 2 -H -w 200 -p "$PID_agent" >"$OUT/top-drain-threads.txt" 2>&1 || true
-    top -b -n 2 -d 2 -w 200 >"$OUT/top-drain-machine.txt" 2>&1 || true
+    timeout 10 top -b -n 2 -d 2 -H -w 200 -p "$PID_agent" >"$OUT/top-drain-threads.txt" 2>&1 || true
+    timeout 10 top -b -n 2 -d 2 -w 200 >"$OUT/top-drain-machine.txt" 2>&1 || true
   fi
   if [ "$count" -ge "$acked" ]; then
     drained_ms=$((now_ms - t0_ms))
@@ -134,7 +136,7 @@ f_keys="$(jq -r .keys <<<"$final")"
 f_viol="$(jq -r .order_violations <<<"$final")"
 f_dup="$(jq -r .duplicates <<<"$final")"
 if [ -n "$snap1" ]; then
-  bench_cpu_report "$BENCH_TMP/dcpu0" "$BENCH_TMP/dcpu1" "$(awk -v a="$cpu_t0" -v b="$cpu_t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')" "$labels" >"$OUT/cpu-drain.txt"
+  bench_cpu_report "$BENCH_TMP/dcpu0" "$BENCH_TMP/dcpu1" "$labels" >"$OUT/cpu-drain.txt"
 else
   echo "(drain too short for a CPU sample)" >"$OUT/cpu-drain.txt"
 fi
@@ -174,6 +176,7 @@ T_RSS=$(awk -v r="$rss_max_kb" 'BEGIN { print (r <= 256 * 1024) ? "met" : "MISSE
   echo "agent after the drain: depth=$depth in_flight=$inflight retry=$retry dead=$deadq; delivered counter +$((delivered_after - delivered_before))"
   echo "agent RSS max: $((rss_max_kb / 1024)) MB overall (load $((rss_max_load_kb / 1024)) MB, drain $((rss_max_drain_kb / 1024)) MB)"
   echo "targets: >= 5000 events/s: $T_RATE ($steady_rate); RSS <= 256 MB: $T_RSS ($((rss_max_kb / 1024)) MB)"
+  bench_contamination "$OUT/cpu-drain.txt" | sed 's/this measurement/the drain/'
   echo "-- verdict: $verdict"
   echo "-- CPU during the drain (% of one core; thread names folded):"
   cat "$OUT/cpu-drain.txt"

@@ -120,21 +120,21 @@ run_wrk_measured() {
   BENCH_PIDS+=("$WRK_PID")
   sleep 2 # past connection set-up
   local pids="$PID_agent $PID_nginx $WRK_PID" labels="$PID_agent=pdagentd $PID_nginx=nginx $WRK_PID=wrk" w
-  for w in $(ps -o pid= --ppid "$PID_nginx"); do pids="$pids $w"; labels="$labels $w=nginx-wrk"; done
+  for w in $(ps -o pid= --ppid "$PID_nginx"); do pids="$pids $w"; labels="$labels $w=nginx-wk"; done
   if [ -n "${PID_fake:-}" ]; then pids="$pids $PID_fake"; labels="$labels $PID_fake=fake-pd"; fi
   # shellcheck disable=SC2086
   bench_cpu_snap "$BENCH_TMP/cpu0" $pids
   local t0=$SECONDS
   if [ -n "$top_pid" ] && ((secs >= 20)); then
-    sleep $((secs / 2 - 4))
-    top -b -n 2 -d 3 -H -w 200 -p "$top_pid" >"$OUT/top-$name-threads.txt" 2>&1 || true
-    top -b -n 2 -d 3 -w 200 >"$OUT/top-$name-machine.txt" 2>&1 || true
+    sleep $((secs / 2 - 5))
+    timeout 10 top -b -n 2 -d 2 -H -w 200 -p "$top_pid" >"$OUT/top-$name-threads.txt" 2>&1 || true
+    timeout 10 top -b -n 2 -d 2 -w 200 >"$OUT/top-$name-machine.txt" 2>&1 || true
   fi
-  while ((SECONDS < t0 + secs - 4)); do sleep 0.5; done
+  while ((SECONDS < t0 + secs - 5)); do sleep 0.5; done
   # shellcheck disable=SC2086
   bench_cpu_snap "$BENCH_TMP/cpu1" $pids
-  CPU_SECS=$((SECONDS - t0))
-  bench_cpu_report "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" "$CPU_SECS" "$labels" >"$OUT/cpu-$name.txt"
+  bench_cpu_report "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" "$labels" >"$OUT/cpu-$name.txt"
+  CPU_SECS="$(sed -n 's/^interval: \([0-9.]*\) s$/\1/p' "$OUT/cpu-$name.txt")"
   AGENT_RSS_KB="$(bench_rss_kb "$PID_agent")"
   wait "$WRK_PID" || bench_die "wrk failed: $(cat "$OUT/wrk-$name.txt")"
   kill -0 "$PID_agent" 2>/dev/null || bench_die "pdagentd exited during the run (see $OUT/agent.log; a shutdown not asked by this script means something else signalled it)"
@@ -215,6 +215,8 @@ T_P99=$(awk -v p="$A_p99" 'BEGIN { print (p <= 25000) ? 1 : 0 }')
   printf '%-22s %10s %9s %9s %10s %9s %8s %8s\n' server "req/s" "p50 ms" "p99 ms" "p99.9 ms" "max ms" non-2xx sockerr
   printf '%-22s %10s %9s %9s %10s %9s %8s %8s\n' "nginx (return 202)" "$N_rps" "$(ms "$N_p50")" "$(ms "$N_p99")" "$(ms "$N_p999")" "$(ms "$N_max")" "$N_non2xx" "$N_err"
   printf '%-22s %10s %9s %9s %10s %9s %8s %8s\n' "pdagentd (durable)" "$A_rps" "$(ms "$A_p50")" "$(ms "$A_p99")" "$(ms "$A_p999")" "$(ms "$A_max")" "$A_non2xx" "$A_err"
+  bench_contamination "$OUT/cpu-agent.txt" | sed 's/this measurement/the pdagentd measurement/'
+  bench_contamination "$OUT/cpu-nginx.txt" | sed 's/this measurement/the nginx measurement/'
   echo "ratio pdagentd / nginx: $RATIO"
   echo "targets: >= 20000 req/s: $(pass "$T_RATE") ($A_rps); p99 <= 25 ms: $(pass "$T_P99") ($(ms "$A_p99") ms)"
   echo "pdagentd RSS at the end of the run: $((AGENT_RSS_KB / 1024)) MB"

@@ -63,6 +63,10 @@ bench_built() {
 # default 6, 30 s apart). Shares bin/lib/launcher.sh's lock file so two Maven runs never write target/
 # at once. With BENCH_SKIP_BUILD=1 the existing jars are used as they are.
 bench_build() {
+  if [ -n "${BENCH_SNAPSHOT_HOME:-}" ]; then
+    [ -f "$BENCH_SNAPSHOT_HOME/pdaltagent-core/target/pdaltagent-core.jar" ] || bench_die "BENCH_SNAPSHOT_HOME=$BENCH_SNAPSHOT_HOME holds no pdaltagent-core/target/pdaltagent-core.jar"
+    return 0
+  fi
   if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
     [ -f "$AGENT_JAR" ] && [ -f "$FAKE_CLASS" ] || bench_die "BENCH_SKIP_BUILD=1 but $AGENT_JAR or the test classes are missing"
     return 0
@@ -94,16 +98,20 @@ bench_build() {
 
 # Copies bin/, the agent jar, lib/ and the test classes into $BENCH_TMP/home with the repository's
 # layout. $BENCH_TMP/home/bin/pdagentd then finds no sources (so never rebuilds) and runs the copy.
+# With BENCH_SNAPSHOT_HOME set (bench/run-all.sh does), that existing copy is used instead.
 bench_snapshot() {
-  local h="$BENCH_TMP/home"
-  mkdir -p "$h/pdaltagent-core/target"
-  cp -r "$REPO/bin" "$h/bin"
-  cp "$AGENT_JAR" "$h/pdaltagent-core/target/"
-  cp -r "$TARGET/lib" "$h/pdaltagent-core/target/lib"
-  cp -r "$TARGET/test-classes" "$h/pdaltagent-core/target/test-classes"
+  local h="${BENCH_SNAPSHOT_HOME:-}"
+  if [ -z "$h" ]; then
+    h="$BENCH_TMP/home"
+    mkdir -p "$h/pdaltagent-core/target"
+    cp -r "$REPO/bin" "$h/bin"
+    cp "$AGENT_JAR" "$h/pdaltagent-core/target/"
+    cp -r "$TARGET/lib" "$h/pdaltagent-core/target/lib"
+    cp -r "$TARGET/test-classes" "$h/pdaltagent-core/target/test-classes"
+  fi
   SNAP_HOME="$h"
   FAKE_CP="$h/pdaltagent-core/target/test-classes:$h/pdaltagent-core/target/pdaltagent-core.jar:$h/pdaltagent-core/target/lib/*"
-  AGENT_DEFAULT_OPTS="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$REPO/bin/pdagentd" | head -n 1)"
+  AGENT_DEFAULT_OPTS="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$h/bin/pdagentd" | head -n 1)"
   export SNAP_HOME FAKE_CP AGENT_DEFAULT_OPTS
 }
 
@@ -192,13 +200,19 @@ bench_rss_kb() { ps -o rss= -p "$1" 2>/dev/null | tr -d ' ' || true; }
 
 # ---------------------------------------------------------------------------- agent and fake
 
-# bench_start_fake NAME LATENCY_MS: starts FakePagerDuty on a free port; sets FAKE_URL_<NAME>.
+# bench_start_fake NAME LATENCY_MS [IDLE_TIMEOUT_S]: starts the test tree's FakePagerDuty on a free
+# port (its own main; with IDLE_TIMEOUT_S through bench/FakeServer.java); sets FAKE_URL_<NAME>.
 bench_start_fake() {
-  local name="$1" latency="$2" port
+  local name="$1" latency="$2" idle="${3:-}" port
   port="$(bench_free_port)"
-  bench_start "$name" "$OUT/$name.log" "$BENCH_JAVA" -XX:+UseSerialGC -Xms128m -Xmx512m \
-    -cp "$FAKE_CP" io.pdaltagent.testing.FakePagerDuty --port "$port" --latency-ms "$latency" \
-    --keep-bodies false --record false
+  if [ -n "$idle" ]; then
+    bench_start "$name" "$OUT/$name.log" "$BENCH_JAVA" -XX:+UseSerialGC -Xms128m -Xmx512m \
+      -cp "$FAKE_CP" "$BENCH_DIR/FakeServer.java" "$port" "$latency" "$idle"
+  else
+    bench_start "$name" "$OUT/$name.log" "$BENCH_JAVA" -XX:+UseSerialGC -Xms128m -Xmx512m \
+      -cp "$FAKE_CP" io.pdaltagent.testing.FakePagerDuty --port "$port" --latency-ms "$latency" \
+      --keep-bodies false --record false
+  fi
   local pid
   eval "pid=\$PID_$name"
   bench_wait_http "http://127.0.0.1:$port/__stats" 60 "$pid" ||
@@ -277,32 +291,38 @@ bench_wait_quiet() {
   export BENCH_BACKGROUND
 }
 
-# bench_cpu_snap FILE PID...: one line per thread "pid tid name ticks", plus "ALL" from /proc/stat.
+# bench_cpu_snap FILE PID...: one line per thread "pid tid name ticks", "ALL ..." from /proc/stat and
+# "TIME epoch_seconds". Bash builtins only (no fork per thread), so it takes milliseconds.
 bench_cpu_snap() {
-  local file="$1" pid t comm stat rest
+  local file="$1" pid t comm stat rest f
   shift
-  : >"$file"
-  for pid in "$@"; do
-    [ -d "/proc/$pid" ] || continue
-    for t in /proc/"$pid"/task/*; do
-      comm="$(cat "$t/comm" 2>/dev/null)" || continue
-      stat="$(cat "$t/stat" 2>/dev/null)" || continue
-      rest="${stat##*) }"
-      # after "pid (comm) ": state ppid ... utime is the 12th field, stime the 13th
-      set -- $rest
-      printf '%s %s %s %s\n' "$pid" "${t##*/}" "${comm// /_}" "$(( ${12} + ${13} ))" >>"$file"
+  {
+    echo "TIME $EPOCHREALTIME"
+    for pid in "$@"; do
+      [ -d "/proc/$pid" ] || continue
+      for t in /proc/"$pid"/task/*; do
+        read -r comm <"$t/comm" 2>/dev/null || continue
+        read -r stat <"$t/stat" 2>/dev/null || continue
+        rest="${stat##*) }"
+        # after "pid (comm) ": state ppid ... utime is the 12th field, stime the 13th
+        read -r -a f <<<"$rest"
+        printf '%s %s %s %s\n' "$pid" "${t##*/}" "${comm// /_}" "$((f[11] + f[12]))"
+      done
     done
-  done
-  awk '/^cpu / { print "ALL", $2, $3, $4, $5, $6, $7, $8, $9 }' /proc/stat >>"$file"
+    read -r -a f </proc/stat
+    echo "ALL ${f[*]:1:8}"
+  } >"$file"
 }
 
-# bench_cpu_report BEFORE AFTER SECONDS LABELS: per process and per thread group (thread names with
-# trailing digits folded), in % of one core. LABELS is "pid=label pid=label ...".
+# bench_cpu_report BEFORE AFTER LABELS: per process and per thread group (thread names with trailing
+# digits folded), in % of one core, over the time between the two snapshots. LABELS is
+# "pid=label pid=label ...". A process that exited in between is not shown.
 bench_cpu_report() {
-  local before="$1" after="$2" secs="$3" labels="$4"
-  awk -v secs="$secs" -v hz="$CLK_TCK" -v labels="$labels" '
+  local before="$1" after="$2" labels="$3"
+  awk -v hz="$CLK_TCK" -v labels="$labels" '
     BEGIN { n = split(labels, l, " "); for (i = 1; i <= n; i++) { split(l[i], kv, "="); name[kv[1]] = kv[2] } }
-    FNR == NR { if ($1 == "ALL") { for (i = 2; i <= 9; i++) b[i] = $i } else t0[$1 " " $2] = $4; next }
+    FNR == NR { if ($1 == "ALL") { for (i = 2; i <= 9; i++) b[i] = $i } else if ($1 == "TIME") ts0 = $2; else t0[$1 " " $2] = $4; next }
+    $1 == "TIME" { secs = $2 - ts0; next }
     $1 == "ALL" { tot = 0; for (i = 2; i <= 9; i++) { d[i] = $i - b[i]; tot += d[i] }
                   ncpu = 0; while ((getline line < "/proc/cpuinfo") > 0) if (line ~ /^processor/) ncpu++
                   busy = (d[2] + d[3] + d[4] + d[7] + d[8]) / ncpu
@@ -312,6 +332,7 @@ bench_cpu_report() {
     { k = $1 " " $2; dt = $4 - ((k in t0) ? t0[k] : 0); g = $3; gsub(/[-_]*[0-9]+$/, "", g); gsub(/[-_]*[0-9]+$/, "", g)
       proc[$1] += dt; grp[$1 " " g] += dt }
     END {
+      printf "interval: %.1f s\n", secs
       print sysline
       ours = 0; for (p in proc) ours += proc[p]
       # /proc/stat counts all cores in the same ticks: busy * ncpu ticks over the interval
@@ -321,4 +342,14 @@ bench_cpu_report() {
       for (k in grp) if (grp[k] > 0) { split(k, a, " "); printf "  %-10s %-24s %6.1f%%\n", (a[1] in name ? name[a[1]] : a[1]), a[2], 100 * grp[k] / hz / secs | "sort -k3 -rn" }
       close("sort -k3 -rn")
     }' "$before" "$after"
+}
+
+# bench_contamination CPU_REPORT: prints a warning line when processes we did not start used more
+# than 25 % of one core during the measurement (the machine is shared with other sessions).
+bench_contamination() {
+  local o
+  o="$(sed -n 's/^other processes[^:]*: \(-\{0,1\}[0-9]*\)%$/\1/p' "$1")"
+  if [ -n "$o" ] && [ "$o" -gt 25 ]; then
+    echo "WARNING: other work used ${o}% of a core during this measurement: these figures are pessimistic; run again on a quiet machine"
+  fi
 }

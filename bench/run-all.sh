@@ -16,9 +16,13 @@ RESULTS="$BENCH_DIR/results/$STAMP"
 mkdir -p "$RESULTS"
 echo "results in $RESULTS"
 
-# Build once up front (the benchmarks would each check again, cheaply).
-BENCH_TMP="$RESULTS" bench_build
-export BENCH_SKIP_BUILD=1
+# Build once up front and freeze one copy of the jars for every benchmark of this run (others may
+# rebuild or clean target/ meanwhile).
+bench_init
+bench_build
+bench_snapshot
+export BENCH_SNAPSHOT_HOME="$SNAP_HOME"
+cp "$BENCH_TMP/build.log" "$RESULTS/build.log" 2>/dev/null || true
 
 {
   echo "date: $(date -u '+%F %TZ')"
@@ -26,7 +30,7 @@ export BENCH_SKIP_BUILD=1
   echo "java: $BENCH_JAVA ($BENCH_JAVA_VERSION)"
   echo "wrk: $(wrk -v 2>&1 | head -n 1 | cut -c1-60)"
   echo "nginx: $(nginx -v 2>&1)"
-  echo "agent JVM options (bin/pdagentd default): $(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$REPO/bin/pdagentd")"
+  echo "agent JVM options (bin/pdagentd default): $AGENT_DEFAULT_OPTS"
   echo "tree: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?') plus uncommitted changes: $(git -C "$REPO" status --porcelain 2>/dev/null | wc -l) paths"
   echo "data dir filesystem: $(df -T "${TMPDIR:-/tmp}" | awk 'NR == 2 { print $2 " on " $1 }')"
   d="$(mktemp -d "${TMPDIR:-/tmp}/fsync.XXXXXX")"

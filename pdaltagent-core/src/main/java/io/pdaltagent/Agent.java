@@ -1,6 +1,7 @@
 package io.pdaltagent;
 
 import io.pdaltagent.admin.AdminHandler;
+import io.pdaltagent.admin.QueueAdminHandler;
 import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.config.ConfigException;
 import io.pdaltagent.config.EnvConfig;
@@ -11,6 +12,7 @@ import io.pdaltagent.delivery.HttpSender;
 import io.pdaltagent.delivery.RetryPolicy;
 import io.pdaltagent.ingest.IngestHandler;
 import io.pdaltagent.ingest.IngestServer;
+import io.pdaltagent.ingest.SpoolImporter;
 import io.pdaltagent.observe.AgentListener;
 import io.pdaltagent.observe.LoggingListener;
 import io.pdaltagent.observe.Metrics;
@@ -53,9 +55,12 @@ public final class Agent implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final IngestServer server;
     private final ScheduledExecutorService housekeeper;
+    private final SpoolImporter spool;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper) {
+    private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper,
+                  SpoolImporter spool) {
+        this.spool = spool;
         this.queue = queue;
         this.dispatcher = dispatcher;
         this.server = server;
@@ -88,6 +93,7 @@ public final class Agent implements AutoCloseable {
         Dispatcher dispatcher = null;
         IngestServer server = null;
         ScheduledExecutorService housekeeper = null;
+        SpoolImporter spool = null;
         try {
             Metrics metrics = new Metrics(version());
             AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener()));
@@ -104,18 +110,26 @@ public final class Agent implements AutoCloseable {
             housekeeper.scheduleWithFixedDelay(() -> prune(q, clock, config.queue()), 1, HOUSEKEEPING_MINUTES * 60,
                     TimeUnit.SECONDS);
 
+            // events pd-send queued on disk while the agent was down go before anything sent over HTTP
+            spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes());
+            spool.start();
+
             Handler.Sequence handlers = new Handler.Sequence(
                     new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes()),
                     new AdminHandler(queue, metrics, clock, version()),
+                    new QueueAdminHandler(queue),
                     new NotFound());
             server = new IngestServer(config.ingest(), handlers, config.delivery().shutdownGrace());
             server.start();
             LOG.info("pdaltagent ready: http port {}, https port {}, delivering to {}", server.httpPort(),
                     server.httpsPort(), dc.eventsBaseUrl());
-            return new Agent(queue, dispatcher, server, housekeeper);
+            return new Agent(queue, dispatcher, server, housekeeper, spool);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
+            }
+            if (spool != null) {
+                spool.close();
             }
             if (dispatcher != null) {
                 dispatcher.close();
@@ -169,6 +183,7 @@ public final class Agent implements AutoCloseable {
         LOG.info("pdaltagent stopping");
         try {
             server.close();
+            spool.close();
             dispatcher.close();
             housekeeper.shutdownNow();
             queue.close();

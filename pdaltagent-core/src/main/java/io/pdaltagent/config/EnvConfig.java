@@ -15,6 +15,8 @@ import java.util.Map;
  * the agent with a message naming the variable; it is never replaced by a default.
  */
 public final class EnvConfig {
+    /** The data dir of a system-wide install, used when it exists and PDAGENTD_DATA_DIR is unset. */
+    public static final String SYSTEM_DATA_DIR = "/var/lib/pdaltagent";
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_HTTPS_PORT = 8443;
     public static final String DEFAULT_EVENTS_BASE_URL = "https://events.pagerduty.com";
@@ -43,7 +45,7 @@ public final class EnvConfig {
     }
 
     private AgentConfig build() {
-        Path dataDir = path("PDAGENTD_DATA_DIR", Path.of(System.getProperty("user.home"), ".pdaltagent"));
+        Path dataDir = path("PDAGENTD_DATA_DIR", defaultDataDir());
         String bind = string("PDAGENTD_BIND_ADDRESS", "0.0.0.0");
         try {
             InetAddress.getByName(bind);
@@ -99,6 +101,19 @@ public final class EnvConfig {
         m.put("delivery_concurrency", String.valueOf(c.delivery().concurrency()));
         m.put("max_event_age", c.delivery().maxEventAge().toString());
         return m;
+    }
+
+    /**
+     * The data dir when {@code PDAGENTD_DATA_DIR} is unset: {@value #SYSTEM_DATA_DIR} when that
+     * directory exists (a system-wide install, shared with pd-send run by other users), else
+     * {@code ~/.pdaltagent}. pd-send finds the agent's spool the same way.
+     */
+    public static Path defaultDataDir() {
+        Path system = Path.of(SYSTEM_DATA_DIR);
+        if (java.nio.file.Files.isDirectory(system)) {
+            return system;
+        }
+        return Path.of(System.getProperty("user.home"), ".pdaltagent");
     }
 
     private String string(String name, String def) {

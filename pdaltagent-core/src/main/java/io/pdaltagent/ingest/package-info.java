@@ -8,6 +8,8 @@
  * it over HTTP and HTTPS. The package depends on {@code queue} (to append), {@code observe} (listener,
  * key masking), {@code config}, Jetty and Jackson, and on nothing downstream of the queue. The
  * composition root creates the handler and the server, and chains the health and metrics handlers
- * after the ingest handler, which leaves every other path to them.
+ * after the ingest handler, which leaves every other path to them. {@link io.pdaltagent.ingest.SpoolImporter}
+ * is ingest's second door: it imports the events that pd-send wrote to {@code <data dir>/spool/} while the
+ * agent could not be reached, with the same checks, in the order they were written.
  */
 package io.pdaltagent.ingest;

@@ -121,7 +121,7 @@ public final class InMemoryEventQueue implements EventQueue {
                 stateSince.put(i.seq(), clock.instant());
                 open++;
                 n++;
-                schedule.opened(i.orderingKey(), 1);
+                schedule.opened(i.orderingKey(), 1, true);
             }
         }
         return n;

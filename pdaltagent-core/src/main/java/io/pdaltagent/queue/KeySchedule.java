@@ -46,8 +46,18 @@ final class KeySchedule {
         this.clock = clock;
     }
 
-    /** {@code count} new open items of {@code key} are durable. */
+    /** {@code count} new open items of {@code key} are durable (appended at its tail). */
     void opened(String key, long count) {
+        opened(key, count, false);
+    }
+
+    /**
+     * {@code count} open items of {@code key} are durable.
+     *
+     * @param wake the items may sit before the key's head (dead items retried by a person): a key
+     *     waiting for its head's retry is made ready, so that its new head is looked at now
+     */
+    void opened(String key, long count, boolean wake) {
         lock.lock();
         try {
             Key k = keys.get(key);
@@ -55,6 +65,11 @@ final class KeySchedule {
                 k = new Key();
                 k.status = Status.READY;
                 keys.put(key, k);
+                ready.addLast(key);
+                changed.signalAll();
+            } else if (wake && k.status == Status.WAITING) {
+                k.status = Status.READY;
+                k.dueAt = null;
                 ready.addLast(key);
                 changed.signalAll();
             }

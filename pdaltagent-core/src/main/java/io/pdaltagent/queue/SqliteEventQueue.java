@@ -308,7 +308,7 @@ public final class SqliteEventQueue implements EventQueue {
         for (Map.Entry<String, Long> e : perKey.entrySet()) {
             open.addAndGet(e.getValue());
             moved(DeliveryState.DEAD, DeliveryState.PENDING, e.getValue());
-            schedule.opened(e.getKey(), e.getValue());
+            schedule.opened(e.getKey(), e.getValue(), true);
             total += e.getValue();
         }
         return (int) total;

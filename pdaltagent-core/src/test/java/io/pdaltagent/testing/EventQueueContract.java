@@ -258,6 +258,17 @@ public abstract class EventQueueContract {
     }
 
     @Test
+    void aRetriedDeadItemGoesOutAtOnceEvenWhileItsKeyWaitsForARetry() throws Exception {
+        append("k1", "bad");
+        append("k1", "slow");
+        queue.complete(claimAll().get(0), new Completion.Dead(400, "bad")).join();
+        queue.complete(claimAll().get(0), new Completion.Retry(clock.instant().plusSeconds(3600), 429, "throttled")).join();
+        assertThat(queue.claim(10, NO_WAIT)).isEmpty();
+        assertThat(queue.retryDead("k1")).isEqualTo(1);
+        assertThat(claimAll()).extracting(EventQueueContract::body).containsExactly("bad");
+    }
+
+    @Test
     void purgeDeletesDeadItemsAndRefusesOpenStates() throws Exception {
         append("k1", "a");
         append("k2", "b");

@@ -1,0 +1,234 @@
+package io.pdaltagent.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pdaltagent.observe.Mask;
+import io.pdaltagent.queue.DeliveryState;
+import io.pdaltagent.queue.EventQueue;
+import io.pdaltagent.queue.StoreUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue admin API that {@code pd-queue} talks to, on the agent's HTTP(S) ports:
+ *
+ * <pre>
+ * GET  /admin/v1/queue/status[?key=K]            counts per key and totals
+ * POST /admin/v1/queue/retry   {"key":K} | {"all":true}             → {"retried":N}
+ * GET  /admin/v1/queue/dead[?key=K&amp;limit=N]      dead events, oldest first, with PagerDuty's answer
+ * GET  /admin/v1/queue/dead/{seq}                 one event (any state) with its stored body
+ * POST /admin/v1/queue/purge   {"state":"dead"|"delivered","key":K?} → {"purged":N}
+ * </pre>
+ *
+ * The documents are {@link QueueAdmin}'s. Errors are {@code {"status":"error","error":"..."}} with
+ * 400 (bad request), 403 (refused, see below), 404 (no such path or event), 405 (wrong method, with
+ * {@code Allow}), 413 (request body over 64 KB), 500 or 503 (store unusable).
+ *
+ * <p><b>Local only.</b> The ingest ports listen on every address by default, and this API can
+ * purge events, so it answers only requests that (1) come from a loopback address, (2) carry no
+ * {@code Origin} header — browsers send one on every cross-site and every POST request, which
+ * keeps web pages from driving the API (CSRF) — and (3) are addressed to {@code localhost} or a
+ * loopback IP in their {@code Host} header, which defeats DNS rebinding. Anything else gets a 403.
+ * There is no forwarded-header support on these ports, so the remote address cannot be spoofed
+ * through a proxy header.
+ *
+ * <p>Jetty runs it where blocking is allowed: every request reads or writes the store.
+ */
+public final class QueueAdminHandler extends Handler.Abstract {
+    public static final String PREFIX = QueueAdmin.PREFIX;
+    static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueAdminHandler.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern DEAD_SEQ = Pattern.compile("/dead/([0-9]{1,18})");
+
+    private final QueueAdmin admin;
+
+    public QueueAdminHandler(EventQueue queue) {
+        this.admin = new QueueAdmin(queue);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        if (!path.equals(PREFIX) && !path.startsWith(PREFIX + "/")) {
+            return false;
+        }
+        int status = 200;
+        Map<String, Object> body;
+        try {
+            String refusal = refusal(request);
+            if (refusal != null) {
+                throw new QueueAdmin.AdminException(403, refusal);
+            }
+            body = route(path.substring(PREFIX.length()), request, response);
+        } catch (QueueAdmin.AdminException e) {
+            status = e.status();
+            body = error(e.getMessage());
+        } catch (StoreUnavailableException e) {
+            status = 503;
+            body = error(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("queue admin request {} {} failed", request.getMethod(), path, e);
+            status = 500;
+            body = error(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("maps of strings, numbers and lists always serialize", e);
+        }
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        response.write(true, ByteBuffer.wrap(bytes), callback);
+        return true;
+    }
+
+    private Map<String, Object> route(String sub, Request request, Response response) {
+        String method = request.getMethod();
+        switch (sub) {
+            case "/status" -> {
+                allow(method, HttpMethod.GET, response);
+                return admin.status(keyParam(request));
+            }
+            case "/dead" -> {
+                allow(method, HttpMethod.GET, response);
+                return admin.dead(keyParam(request), limitParam(request));
+            }
+            case "/retry" -> {
+                allow(method, HttpMethod.POST, response);
+                JsonNode b = jsonBody(request);
+                String key = optionalString(b, "key");
+                JsonNode all = b.get("all");
+                if (all != null && !all.isNull() && !all.isBoolean()) {
+                    throw new QueueAdmin.AdminException(400, "'all' must be true or false");
+                }
+                Map<String, Object> result = admin.retry(key, all != null && all.asBoolean());
+                LOG.info("queue admin: {} dead event(s) of {} set up for retry", result.get("retried"),
+                        key == null ? "all keys" : "key " + Mask.key(key));
+                return result;
+            }
+            case "/purge" -> {
+                allow(method, HttpMethod.POST, response);
+                JsonNode b = jsonBody(request);
+                DeliveryState state = QueueAdmin.purgeState(optionalString(b, "state"));
+                String key = optionalString(b, "key");
+                Map<String, Object> result = admin.purge(state, key);
+                LOG.info("queue admin: {} {} event(s) of {} purged", result.get("purged"), QueueAdmin.stateName(state),
+                        key == null ? "all keys" : "key " + Mask.key(key));
+                return result;
+            }
+            default -> {
+                var m = DEAD_SEQ.matcher(sub);
+                if (!m.matches()) {
+                    throw new QueueAdmin.AdminException(404, "no such queue admin path: " + PREFIX + sub);
+                }
+                allow(method, HttpMethod.GET, response);
+                return admin.event(Long.parseLong(m.group(1)));
+            }
+        }
+    }
+
+    /** Why a request is refused, or null when it may be answered. */
+    static String refusal(Request request) {
+        SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+        if (!(remote instanceof InetSocketAddress isa) || isa.getAddress() == null || !isa.getAddress().isLoopbackAddress()) {
+            return "the queue admin API answers only requests from this host (a loopback address)";
+        }
+        if (request.getHeaders().get(HttpHeader.ORIGIN) != null) {
+            return "the queue admin API does not answer browser requests (the request has an Origin header)";
+        }
+        String host = request.getHttpURI().getHost();
+        if (!QueueAdmin.isLocalHostName(host)) {
+            return "the queue admin API answers only requests addressed to localhost or a loopback address, not '"
+                    + host + "'";
+        }
+        return null;
+    }
+
+    private static void allow(String method, HttpMethod allowed, Response response) {
+        if (!allowed.is(method)) {
+            response.getHeaders().put(HttpHeader.ALLOW, allowed.asString());
+            throw new QueueAdmin.AdminException(405, "method not allowed; use " + allowed.asString());
+        }
+    }
+
+    private static String keyParam(Request request) {
+        Fields q = Request.extractQueryParameters(request);
+        return q.getValue("key");
+    }
+
+    private static int limitParam(Request request) {
+        String v = Request.extractQueryParameters(request).getValue("limit");
+        if (v == null) {
+            return QueueAdmin.DEFAULT_LIST_LIMIT;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new QueueAdmin.AdminException(400, "'limit' must be a whole number, not '" + v + "'");
+        }
+    }
+
+    private static JsonNode jsonBody(Request request) {
+        byte[] bytes;
+        try (InputStream in = Request.asInputStream(request)) {
+            bytes = in.readNBytes(MAX_REQUEST_BYTES + 1);
+        } catch (IOException e) {
+            throw new QueueAdmin.AdminException(400, "could not read the request body: " + e.getMessage());
+        }
+        if (bytes.length > MAX_REQUEST_BYTES) {
+            throw new QueueAdmin.AdminException(413, "the request body is over " + MAX_REQUEST_BYTES + " bytes");
+        }
+        if (bytes.length == 0) {
+            return JSON.createObjectNode();
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new QueueAdmin.AdminException(400, "the request body is not JSON");
+        }
+        if (n == null || !n.isObject()) {
+            throw new QueueAdmin.AdminException(400, "the request body must be a JSON object");
+        }
+        return n;
+    }
+
+    private static String optionalString(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new QueueAdmin.AdminException(400, "'" + field + "' must be a string");
+        }
+        return n.textValue();
+    }
+
+    private static Map<String, Object> error(String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", "error");
+        m.put("error", message);
+        return m;
+    }
+}
