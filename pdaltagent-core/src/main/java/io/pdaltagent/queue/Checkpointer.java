@@ -13,13 +13,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Folds the write-ahead log back into the database on its own thread, so that commits never pay for
- * a checkpoint. Every second it runs a PASSIVE checkpoint (which never blocks the writer); when the
- * log has grown past {@link #TRUNCATE_ABOVE_BYTES} anyway (a reader or writer was always busy) it
- * runs a TRUNCATE checkpoint, which waits briefly for the writer and resets the log to zero.
+ * a checkpoint. Whenever the log has grown it runs a PASSIVE checkpoint (which never blocks the
+ * writer), often enough that little is left to copy at any time; when the log has grown past
+ * {@link #TRUNCATE_ABOVE_BYTES} anyway (the writer never paused) it runs a TRUNCATE checkpoint,
+ * which holds the writer only for the few pages the last PASSIVE one had not copied yet, and resets
+ * the log to zero.
  */
 final class Checkpointer {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
-    static final long INTERVAL_MILLIS = 1000;
+    /** Short, so that a TRUNCATE finds at most this long's writes still to copy while it holds the writer. */
+    static final long INTERVAL_MILLIS = 100;
     static final long TRUNCATE_ABOVE_BYTES = 64L * 1024 * 1024;
 
     private final Connection conn;
@@ -35,9 +38,16 @@ final class Checkpointer {
 
     private void loop() {
         try {
+            long lastSize = 0;
             while (!stop.await(INTERVAL_MILLIS, TimeUnit.MILLISECONDS)) {
                 try {
-                    checkpoint(walSize() > TRUNCATE_ABOVE_BYTES ? "TRUNCATE" : "PASSIVE");
+                    long size = walSize();
+                    if (size > TRUNCATE_ABOVE_BYTES) {
+                        checkpoint("TRUNCATE");
+                    } else if (size != lastSize) {
+                        checkpoint("PASSIVE");
+                    }
+                    lastSize = size;
                 } catch (SQLException | RuntimeException e) {
                     LOG.warn("queue checkpoint failed: {}", e.getMessage());
                 }

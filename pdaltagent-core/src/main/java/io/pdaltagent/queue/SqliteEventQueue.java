@@ -228,10 +228,9 @@ public final class SqliteEventQueue implements EventQueue {
                     schedule.released(head.orderingKey(), 0, head.nextAttemptAt());
                 } else {
                     DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
-                    // not awaited: an IN_FLIGHT mark lost in a crash changes nothing, the item is
-                    // pending again at the next start either way
-                    writer.update(new SqliteWriter.Update(head.seq(), head.state(), DeliveryState.IN_FLIGHT,
-                            1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
+                    // IN_FLIGHT lives in memory only: after a crash an item in flight is due again
+                    // anyway, so writing the mark would cost a page write per delivery for nothing.
+                    // The attempt is counted when its outcome is stored.
                     moved(head.state(), DeliveryState.IN_FLIGHT, 1);
                     out.add(new QueuedItem(head.seq(), head.orderingKey(), head.destination(), head.contentType(),
                             head.body(), head.dedupKey(), head.acceptedAt(), DeliveryState.IN_FLIGHT,
@@ -263,20 +262,20 @@ public final class SqliteEventQueue implements EventQueue {
         DeliveryState to = c.targetState();
         DeliveryState.checkTransition(DeliveryState.IN_FLIGHT, to);
         SqliteWriter.Update u = switch (c) {
-            case Completion.Delivered d -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 0,
+            case Completion.Delivered d -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 1,
                     claimed.nextAttemptAt(), d.status(), claimed.lastError());
-            case Completion.Retry r -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 0,
+            case Completion.Retry r -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 1,
                     r.at(), r.status(), r.error());
-            case Completion.Dead d -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 0,
+            case Completion.Dead d -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 1,
                     claimed.nextAttemptAt(), d.status(), d.reason());
-            case Completion.Released r -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, -1,
+            case Completion.Released r -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 0,
                     claimed.nextAttemptAt(), claimed.lastStatus(), claimed.lastError());
         };
         long closedCount = to.isOpen() ? 0 : 1;
         Instant dueAt = c instanceof Completion.Retry r ? r.at() : null;
         return writer.update(u).whenComplete((v, err) -> {
             if (err != null) {
-                // the outcome is not stored: the item stays IN_FLIGHT in the store and is retried
+                // the outcome is not stored: the item stays due in the store and is retried
                 // after the next start; hold the key a while instead of delivering out of order
                 LOG.error("could not store the outcome of Event(seq={}): {}", claimed.seq(), err.getMessage());
                 schedule.released(claimed.orderingKey(), 0, clock.instant().plusSeconds(5));

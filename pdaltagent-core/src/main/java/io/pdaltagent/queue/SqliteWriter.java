@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * completes every operation's future. One fsync then covers many events: with 64 producers this
  * gives several times the rate of a transaction per event, at the cost of the time one commit takes.
  *
- * <p>Sequence numbers are assigned here, in commit order, from a high-water mark kept in the
- * {@code meta} table, so they increase even across pruning and restarts.
+ * <p>Sequence numbers are assigned here, in commit order, above both the newest row and a high-water
+ * mark kept in the {@code meta} table, so they increase even across pruning and restarts.
  */
 final class SqliteWriter {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteWriter.class);
@@ -74,7 +74,7 @@ final class SqliteWriter {
         // a delivered item keeps its record (for status counts) but not its body
         update = conn.prepareStatement("UPDATE items SET state = ?, attempts = attempts + ?, next_attempt_at = ?, "
                 + "last_status = ?, last_error = ?, updated_at = ?, body = CASE WHEN ? = 3 THEN x'' ELSE body END "
-                + "WHERE seq = ? AND state = ?");
+                + "WHERE seq = ? AND state IN (?, ?)");
         saveSeq = conn.prepareStatement("UPDATE meta SET value = ? WHERE name = 'next_seq'");
         thread = Thread.ofPlatform().name("queue-writer").daemon(false).start(this::loop);
     }
@@ -109,8 +109,14 @@ final class SqliteWriter {
         stopping = true;
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
+            if (!thread.isAlive()) {
+                saveHighWaterMark();
+                conn.commit();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+            LOG.warn("could not store the queue's sequence high-water mark: {}", e.getMessage());
         }
         SqliteEventQueue.closeQuietly(insert);
         SqliteEventQueue.closeQuietly(update);
@@ -202,7 +208,14 @@ final class SqliteWriter {
                     update.setLong(6, now);
                     update.setInt(7, u.to().code);
                     update.setLong(8, u.seq());
-                    update.setInt(9, u.from().code);
+                    if (u.from() == DeliveryState.IN_FLIGHT) {
+                        // in flight is not stored: the row still says what it was when it was claimed
+                        update.setInt(9, DeliveryState.PENDING.code);
+                        update.setInt(10, DeliveryState.RETRY_SCHEDULED.code);
+                    } else {
+                        update.setInt(9, u.from().code);
+                        update.setInt(10, u.from().code);
+                    }
                     if (update.executeUpdate() != 1) {
                         opErrors[i] = new IllegalStateException("Event(seq=" + u.seq() + ") is not " + u.from()
                                 + "; cannot move it to " + u.to());
@@ -211,10 +224,6 @@ final class SqliteWriter {
             }
             if (pendingInserts > 0) {
                 insert.executeBatch();
-            }
-            if (nextSeq != seqBefore) {
-                saveSeq.setLong(1, nextSeq);
-                saveSeq.executeUpdate();
             }
             conn.commit();
             healthy = true;
@@ -242,6 +251,8 @@ final class SqliteWriter {
     private <T> void runAlone(RunOp<T> run) {
         T result;
         try {
+            // operations that delete rows may delete the newest ones: keep the high-water mark first
+            saveHighWaterMark();
             result = run.fn().apply(conn);
             conn.commit();
         } catch (SQLException | RuntimeException e) {
@@ -250,6 +261,16 @@ final class SqliteWriter {
             return;
         }
         run.future().complete(result);
+    }
+
+    /**
+     * Stores the next sequence number. Not done per batch (it would add a page to every commit): the
+     * newest row's seq tells the same, except after rows are deleted, which only admin operations
+     * and pruning do, and they call this first.
+     */
+    private void saveHighWaterMark() throws SQLException {
+        saveSeq.setLong(1, nextSeq);
+        saveSeq.executeUpdate();
     }
 
     private void rollbackQuietly() {
