@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.CountDownLatch;
@@ -24,6 +25,9 @@ final class Checkpointer {
     /** Short, so that a TRUNCATE finds at most this long's writes still to copy while it holds the writer. */
     static final long INTERVAL_MILLIS = 100;
     static final long TRUNCATE_ABOVE_BYTES = 64L * 1024 * 1024;
+    /** Left-over log frames a TRUNCATE may copy while it holds the writer. */
+    static final long SMALL_REMAINDER_FRAMES = 512;
+    static final int MAX_PASSIVE_PASSES = 5;
 
     private final Connection conn;
     private final Path walFile;
@@ -43,11 +47,11 @@ final class Checkpointer {
                 try {
                     long size = walSize();
                     if (size > TRUNCATE_ABOVE_BYTES) {
-                        checkpoint("TRUNCATE");
+                        truncate();
                     } else if (size != lastSize) {
                         checkpoint("PASSIVE");
                     }
-                    lastSize = size;
+                    lastSize = walSize();
                 } catch (SQLException | RuntimeException e) {
                     LOG.warn("queue checkpoint failed: {}", e.getMessage());
                 }
@@ -65,9 +69,26 @@ final class Checkpointer {
         }
     }
 
-    private void checkpoint(String mode) throws SQLException {
-        try (Statement s = conn.createStatement()) {
-            s.execute("PRAGMA wal_checkpoint(" + mode + ")");
+    /**
+     * Resets the log. PASSIVE passes first copy what they can without holding the writer, until what
+     * is left is small; only then does the TRUNCATE pass, which holds the writer while it copies the
+     * rest, run: the writer (and every client waiting for a 202) waits for a few pages, not megabytes.
+     */
+    private void truncate() throws SQLException {
+        for (int pass = 0; pass < MAX_PASSIVE_PASSES && checkpoint("PASSIVE") > SMALL_REMAINDER_FRAMES; pass++) {
+            // another pass: the writer appended more while the last one ran
+        }
+        checkpoint("TRUNCATE");
+    }
+
+    /** Runs a checkpoint; returns the frames of the log it left uncopied (or -1 when it did not run). */
+    private long checkpoint(String mode) throws SQLException {
+        try (Statement s = conn.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+            if (!rs.next() || rs.getInt(1) != 0) {
+                return -1;
+            }
+            return rs.getLong(2) - rs.getLong(3);
         }
     }
 

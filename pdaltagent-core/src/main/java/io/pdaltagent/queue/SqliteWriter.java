@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -51,6 +53,12 @@ final class SqliteWriter {
     private final Clock clock;
     private final LinkedBlockingQueue<Op> ops = new LinkedBlockingQueue<>();
     private final Thread thread;
+    /**
+     * Completes the futures of a committed batch, in order. What callers chained to them (writing
+     * the 202 answers, releasing keys) then runs there, not on the writer, which only runs SQL.
+     */
+    private final ExecutorService completer = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("queue-completer").daemon(true).factory());
     private final PreparedStatement insert;
     private final PreparedStatement update;
     private final PreparedStatement saveSeq;
@@ -117,6 +125,12 @@ final class SqliteWriter {
             Thread.currentThread().interrupt();
         } catch (SQLException e) {
             LOG.warn("could not store the queue's sequence high-water mark: {}", e.getMessage());
+        }
+        completer.shutdown();
+        try {
+            completer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         SqliteEventQueue.closeQuietly(insert);
         SqliteEventQueue.closeQuietly(update);
@@ -236,16 +250,19 @@ final class SqliteWriter {
             group.forEach(op -> op.future().completeExceptionally(failure));
             return;
         }
-        for (int i = 0; i < group.size(); i++) {
-            Op op = group.get(i);
-            if (opErrors[i] != null) {
-                op.future().completeExceptionally(opErrors[i]);
-            } else if (op instanceof InsertOp ins) {
-                ins.future().complete(seqs[i]);
-            } else if (op instanceof UpdateOp up) {
-                up.future().complete(null);
+        List<Op> done = List.copyOf(group);
+        completer.execute(() -> {
+            for (int i = 0; i < done.size(); i++) {
+                Op op = done.get(i);
+                if (opErrors[i] != null) {
+                    op.future().completeExceptionally(opErrors[i]);
+                } else if (op instanceof InsertOp ins) {
+                    ins.future().complete(seqs[i]);
+                } else if (op instanceof UpdateOp up) {
+                    up.future().complete(null);
+                }
             }
-        }
+        });
     }
 
     private <T> void runAlone(RunOp<T> run) {
