@@ -89,6 +89,7 @@ loadgen --url "$AGENT_URL/v2/enqueue" --keys "$KEYS" --events "$EVENTS" --thread
   --seq-start 1000 --run-id "m$(date +%s)" --max-seconds 120 --result "$OUT/loadgen-main.txt" >"$OUT/loadgen-main.out" 2>&1 ||
   { kill -CONT "$PID_fake"; cat "$OUT/loadgen-main.out" >&2; bench_die "the load generator failed"; }
 cat "$OUT/loadgen-main.txt" >&2
+kill -0 "$PID_agent" 2>/dev/null || { kill -CONT "$PID_fake"; bench_die "pdagentd exited during the load (see $OUT/agent.log; a shutdown this script did not ask for means something else signalled it)"; }
 acked="$(sed -n 's/.* acked=\([0-9]*\).*/\1/p' "$OUT/loadgen-main.txt")"
 unknown="$(sed -n 's/.* unknown=\([0-9]*\).*/\1/p' "$OUT/loadgen-main.txt")"
 load_rate="$(sed -n 's/.* rate=\([0-9]*\).*/\1/p' "$OUT/loadgen-main.txt")"

@@ -15,8 +15,8 @@
 #         PDAGENTD_DELIVERY_CONCURRENCY / 50 ms and a backlog builds when ingest is faster
 #   down  nothing listens at PDAGENTD_EVENTS_BASE_URL: every attempt fails at once and is retried
 #         with backoff; the queue only grows (an outage; close to "ingest alone")
-# AGENT_EXTRA: extra VAR=VALUE settings for pdagentd, space separated (e.g. PDAGENTD_JAVA_OPTS is
-# not splittable here; set it in the environment instead, it is passed through).
+# PDAGENTD_* variables set in the environment reach the agent (e.g. PDAGENTD_JAVA_OPTS,
+# PDAGENTD_DELIVERY_CONCURRENCY); AGENT_EXTRA adds VAR=VALUE settings without spaces in the values.
 #
 # Prints a table (req/s, p50, p99, p99.9, non-2xx), the ratio agent/nginx, where the CPU went during
 # the agent's measurement, and checks that every event wrk saw acknowledged is in the agent's store.
@@ -118,6 +118,15 @@ run_wrk_measured() {
     "$url" -- "$RUN_ID-$name" "$KEYS" >"$OUT/wrk-$name.txt" 2>&1 &
   WRK_PID=$!
   BENCH_PIDS+=("$WRK_PID")
+  if [ -n "$top_pid" ]; then
+    # the queue's write-ahead log: its growth is what each commit writes; a drop is a checkpoint
+    # that truncated it (those block the writer: they are where the latency tail comes from)
+    (for ((i = 0; i < secs * 4; i++)); do
+      echo "$EPOCHREALTIME $(stat -c %s "$BENCH_TMP/agent-data/queue.db-wal" 2>/dev/null || echo 0)"
+      sleep 0.25
+    done) >"$OUT/wal-size-$name.txt" &
+    BENCH_PIDS+=("$!")
+  fi
   sleep 2 # past connection set-up
   local pids="$PID_agent $PID_nginx $WRK_PID" labels="$PID_agent=pdagentd $PID_nginx=nginx $WRK_PID=wrk" w
   for w in $(ps -o pid= --ppid "$PID_nginx"); do pids="$pids $w"; labels="$labels $w=nginx-wk"; done
@@ -220,6 +229,10 @@ T_P99=$(awk -v p="$A_p99" 'BEGIN { print (p <= 25000) ? 1 : 0 }')
   echo "ratio pdagentd / nginx: $RATIO"
   echo "targets: >= 20000 req/s: $(pass "$T_RATE") ($A_rps); p99 <= 25 ms: $(pass "$T_P99") ($(ms "$A_p99") ms)"
   echo "pdagentd RSS at the end of the run: $((AGENT_RSS_KB / 1024)) MB"
+  awk -v n="$WS_requests" '
+    NR > 1 { d = $2 - p; if (d >= 0) grow += d; else { resets++; grow += $2 } }
+    { p = $2; if (NR == 1) t0 = $1; t1 = $1 }
+    END { if (NR > 1 && t1 > t0) printf "write-ahead log during the run: %.0f MB/s written (about %.1f KB per accepted event), truncated %d times by checkpoints\n", grow / 1048576 / (t1 - t0), grow / 1024 / n, resets }' "$OUT/wal-size-agent.txt"
   echo "queue right after the run (depth in_flight retry dead): $HEALTH_AFTER_RUN${DRAIN_S:+; drained ${DRAIN_S}s after the run}"
   echo "-- no acknowledged event lost: $verdict"
   echo "   wrk 2xx over $WRK_RUNS_AGENT runs: $WRK_2XX_AGENT; in the store (depth $depth + delivered $retained + dead $deadq): $stored;"
