@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pdaltagent.observe.Metrics;
-import io.pdaltagent.observe.MutableClock;
+import io.pdaltagent.testing.ManualClock;
 import io.pdaltagent.observe.PromText;
 import io.pdaltagent.queue.Completion;
 import io.pdaltagent.queue.Destination;
@@ -36,7 +36,7 @@ class AdminHandlerTest {
     private static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final MutableClock clock = new MutableClock(T0);
+    private final ManualClock clock = new ManualClock(T0);
     private final InMemoryEventQueue queue = new InMemoryEventQueue(clock, 100);
     private final Metrics metrics = new Metrics("1.2.3", clock);
     private final HttpClient http = HttpClient.newHttpClient();

@@ -7,7 +7,7 @@ import static io.pdaltagent.admin.QueueAdminHandlerTest.K4;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pdaltagent.observe.MutableClock;
+import io.pdaltagent.testing.ManualClock;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.SqliteEventQueue;
 import io.pdaltagent.testing.AgentProcess;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link PdQueue#run} in-process: against a real admin API server, and directly on a data directory. */
 class PdQueueTest {
-    private final MutableClock clock = new MutableClock(Instant.parse("2025-03-01T12:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2025-03-01T12:00:00Z"));
     private Server server;
     private EventQueue queue;
 

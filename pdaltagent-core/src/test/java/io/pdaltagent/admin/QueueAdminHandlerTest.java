@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pdaltagent.observe.MutableClock;
+import io.pdaltagent.testing.ManualClock;
 import io.pdaltagent.queue.Completion;
 import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
@@ -49,7 +49,7 @@ class QueueAdminHandlerTest {
     private static final String REJECTED = "HTTP 400: {\"status\":\"invalid event\",\"message\":\"Event object is invalid\","
             + "\"errors\":[\"Length of 'routing_key' is incorrect\"]}";
 
-    private final MutableClock clock = new MutableClock(T0);
+    private final ManualClock clock = new ManualClock(T0);
     private final HttpClient http = HttpClient.newHttpClient();
     private EventQueue queue = new InMemoryEventQueue(clock, 1000);
     private Server server;
@@ -302,7 +302,7 @@ class QueueAdminHandlerTest {
      * PagerDuty Agent's status scenario: key1 one pending (waiting out a retry), key2 one dead (rejected)
      * and one pending, key3 one delivered.
      */
-    static void populate(EventQueue q, MutableClock clock) throws Exception {
+    static void populate(EventQueue q, ManualClock clock) throws Exception {
         q.append(item(K1, "test11")).get();
         q.append(item(K2, "test21")).get();
         q.append(item(K2, "test21")).get();

@@ -1,5 +1,6 @@
 package io.pdaltagent.observe;
 
+import io.pdaltagent.testing.ManualClock;
 import io.pdaltagent.testing.BrokenStatsQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -25,7 +26,7 @@ class MetricsTest {
     private static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
     private static final String P = "pdaltagent_";
 
-    private final MutableClock clock = new MutableClock(T0);
+    private final ManualClock clock = new ManualClock(T0);
     private final InMemoryEventQueue queue = new InMemoryEventQueue(clock, 1000);
     private final Metrics metrics = new Metrics("1.2.3", clock);
 
