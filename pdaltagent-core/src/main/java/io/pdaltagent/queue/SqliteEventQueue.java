@@ -68,6 +68,9 @@ public final class SqliteEventQueue implements EventQueue {
     private final SqliteWriter writer;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final AtomicLong open = new AtomicLong();
+    /** Each key's open items, ascending: where a claim finds the key's head (see OpenSeqs). */
+    private final java.util.concurrent.ConcurrentHashMap<String, OpenSeqs> openSeqs =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Items per state (index: DeliveryState.code), kept in memory so that health and metrics never scan. */
     private final AtomicLongArray perState = new AtomicLongArray(DeliveryState.values().length);
     private final FileChannel lockChannel;
@@ -159,17 +162,33 @@ public final class SqliteEventQueue implements EventQueue {
     }
 
     private long loadOpenKeys() throws SQLException {
-        return withReader(c -> {
-            long total = 0;
+        long total = withReader(c -> {
+            long n = 0;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT ordering_key, COUNT(*) FROM items WHERE state IN (0, 1, 2) GROUP BY ordering_key")) {
+                    "SELECT ordering_key, seq FROM items WHERE state IN (0, 1, 2) ORDER BY seq")) {
                 while (rs.next()) {
-                    long n = rs.getLong(2);
-                    schedule.opened(rs.getString(1), n);
-                    total += n;
+                    openSeqs.computeIfAbsent(rs.getString(1), k -> new OpenSeqs()).add(rs.getLong(2));
+                    n++;
                 }
             }
-            return total;
+            return n;
+        });
+        openSeqs.forEach((key, seqs) -> schedule.opened(key, seqs.size()));
+        return total;
+    }
+
+    private void addOpen(String key, long seq) {
+        openSeqs.compute(key, (k, seqs) -> {
+            OpenSeqs s = seqs == null ? new OpenSeqs() : seqs;
+            s.add(seq);
+            return s;
+        });
+    }
+
+    private void removeOpen(String key, long seq) {
+        openSeqs.computeIfPresent(key, (k, seqs) -> {
+            seqs.remove(seq);
+            return seqs.isEmpty() ? null : seqs;
         });
     }
 
@@ -205,6 +224,7 @@ public final class SqliteEventQueue implements EventQueue {
                 open.decrementAndGet();
             } else {
                 perState.incrementAndGet(DeliveryState.PENDING.code);
+                addOpen(item.orderingKey(), seq);
                 schedule.opened(item.orderingKey(), 1);
             }
         });
@@ -220,7 +240,12 @@ public final class SqliteEventQueue implements EventQueue {
             }
             List<QueuedItem> heads;
             try {
-                heads = withReader(c -> readHeads(c, keys));
+                long[] headSeqs = new long[keys.size()];
+                for (int i = 0; i < headSeqs.length; i++) {
+                    OpenSeqs open = openSeqs.get(keys.get(i));
+                    headSeqs[i] = open == null ? -1 : open.first();
+                }
+                heads = withReader(c -> readRows(c, headSeqs));
             } catch (SQLException e) {
                 keys.forEach(k -> schedule.released(k, 0, clock.instant().plusSeconds(1)));
                 throw new StoreUnavailableException("cannot read the queue: " + e.getMessage(), e);
@@ -250,18 +275,29 @@ public final class SqliteEventQueue implements EventQueue {
         }
     }
 
-    private static List<QueuedItem> readHeads(Connection c, List<String> keys) throws SQLException {
-        List<QueuedItem> heads = new ArrayList<>(keys.size());
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM items WHERE ordering_key = ? AND state IN (0, 1, 2) ORDER BY seq LIMIT 1")) {
-            for (String key : keys) {
-                ps.setString(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    heads.add(rs.next() ? read(rs) : null);
+    /** The open rows with these sequence numbers, in the same order (null for -1 or a closed row): one query. */
+    private static List<QueuedItem> readRows(Connection c, long[] seqs) throws SQLException {
+        Map<Long, QueuedItem> bySeq = new java.util.HashMap<>();
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM items WHERE state IN (0, 1, 2) AND seq IN (");
+        for (int i = 0; i < seqs.length; i++) {
+            sql.append(i == 0 ? "?" : ",?");
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.append(')').toString())) {
+            for (int i = 0; i < seqs.length; i++) {
+                ps.setLong(i + 1, seqs[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    QueuedItem row = read(rs);
+                    bySeq.put(row.seq(), row);
                 }
             }
         }
-        return heads;
+        List<QueuedItem> rows = new ArrayList<>(seqs.length);
+        for (long seq : seqs) {
+            rows.add(bySeq.get(seq));
+        }
+        return rows;
     }
 
     @Override
@@ -290,14 +326,17 @@ public final class SqliteEventQueue implements EventQueue {
             }
             open.addAndGet(-closedCount);
             moved(DeliveryState.IN_FLIGHT, to, 1);
+            if (closedCount > 0) {
+                removeOpen(claimed.orderingKey(), claimed.seq());
+            }
             schedule.released(claimed.orderingKey(), closedCount, dueAt);
         });
     }
 
     @Override
     public int retryDead(String keyOrNull) {
-        Map<String, Long> perKey = writeAndWait(c -> {
-            Map<String, Long> counts = countPerKey(c, DeliveryState.DEAD, keyOrNull);
+        Map<String, List<Long>> perKey = writeAndWait(c -> {
+            Map<String, List<Long>> revived = deadSeqsPerKey(c, keyOrNull);
             try (PreparedStatement ps = c.prepareStatement("UPDATE items SET state = 0, attempts = 0, "
                     + "next_attempt_at = ?, updated_at = ? WHERE state = 4" + (keyOrNull == null ? "" : " AND ordering_key = ?"))) {
                 long now = clock.millis();
@@ -308,14 +347,16 @@ public final class SqliteEventQueue implements EventQueue {
                 }
                 ps.executeUpdate();
             }
-            return counts;
+            return revived;
         });
         long total = 0;
-        for (Map.Entry<String, Long> e : perKey.entrySet()) {
-            open.addAndGet(e.getValue());
-            moved(DeliveryState.DEAD, DeliveryState.PENDING, e.getValue());
-            schedule.opened(e.getKey(), e.getValue(), true);
-            total += e.getValue();
+        for (Map.Entry<String, List<Long>> e : perKey.entrySet()) {
+            long n = e.getValue().size();
+            e.getValue().forEach(seq -> addOpen(e.getKey(), seq));
+            open.addAndGet(n);
+            moved(DeliveryState.DEAD, DeliveryState.PENDING, n);
+            schedule.opened(e.getKey(), n, true);
+            total += n;
         }
         return (int) total;
     }
@@ -510,17 +551,16 @@ public final class SqliteEventQueue implements EventQueue {
         }
     }
 
-    private static Map<String, Long> countPerKey(Connection c, DeliveryState state, String keyOrNull) throws SQLException {
-        Map<String, Long> m = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, COUNT(*) FROM items WHERE state = ?"
-                + (keyOrNull == null ? "" : " AND ordering_key = ?") + " GROUP BY ordering_key")) {
-            ps.setInt(1, state.code);
+    private static Map<String, List<Long>> deadSeqsPerKey(Connection c, String keyOrNull) throws SQLException {
+        Map<String, List<Long>> m = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, seq FROM items WHERE state = 4"
+                + (keyOrNull == null ? "" : " AND ordering_key = ?"))) {
             if (keyOrNull != null) {
-                ps.setString(2, keyOrNull);
+                ps.setString(1, keyOrNull);
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    m.put(rs.getString(1), rs.getLong(2));
+                    m.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
                 }
             }
         }

@@ -43,6 +43,11 @@ final class SqliteSchema {
                 "CREATE INDEX items_closed ON items(state, updated_at) WHERE state IN (3, 4)",
                 "CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
                 "INSERT INTO meta(name, value) VALUES ('next_seq', 1)"
+            },
+            // 2: heads are found through an in-memory index of each key's open items (OpenSeqs); the
+            // by-key index cost every append a write of a leaf page of its own
+            new String[] {
+                "DROP INDEX IF EXISTS items_open_by_key"
             });
 
     static int latestVersion() {
