@@ -75,10 +75,6 @@ public final class Agent implements AutoCloseable {
     /** Starts every stage; on failure, whatever had started is stopped again before the exception. */
     public static Agent start(AgentConfig config, Clock clock, Map<String, String> env) {
         LOG.info("pdaltagent {} starting: {}", version(), EnvConfig.describe(config));
-        if (config.queue().brokerUrl() != null) {
-            throw new ConfigException("PDAGENTD_BROKER_URL / CELERY_BROKER_URL: the RabbitMQ queue is not available "
-                    + "in this version; unset it to use the embedded queue");
-        }
         EnvProxySelector proxies;
         try {
             proxies = EnvProxySelector.fromEnv(env);
@@ -89,7 +85,7 @@ public final class Agent implements AutoCloseable {
             // the JDK refuses Basic proxy authentication through CONNECT tunnels unless told otherwise
             EnvProxySelector.allowBasicAuthOnTunnels();
         }
-        EventQueue queue = SqliteEventQueue.open(config.queue().dataDir(), clock, config.queue().maxEvents());
+        EventQueue queue = openQueue(config.queue(), clock);
         Dispatcher dispatcher = null;
         IngestServer server = null;
         ScheduledExecutorService housekeeper = null;
@@ -139,6 +135,19 @@ public final class Agent implements AutoCloseable {
             }
             queue.close();
             throw e;
+        }
+    }
+
+    /** The embedded SQLite queue, or with a broker URL the RabbitMQ queue from pdaltagent-rabbitmq. */
+    private static EventQueue openQueue(AgentConfig.QueueConfig qc, Clock clock) {
+        if (qc.brokerUrl() == null) {
+            return SqliteEventQueue.open(qc.dataDir(), clock, qc.maxEvents());
+        }
+        try {
+            return io.pdaltagent.queue.EventQueueProvider.forUrl(qc.brokerUrl())
+                    .open(qc.brokerUrl(), qc.brokerPartitions(), qc.maxEvents(), clock);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ConfigException("PDAGENTD_BROKER_URL / CELERY_BROKER_URL: " + e.getMessage());
         }
     }
 

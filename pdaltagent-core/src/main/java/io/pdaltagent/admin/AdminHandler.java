@@ -113,6 +113,14 @@ public final class AdminHandler extends Handler.Abstract {
             body.put("error", error);
         }
         body.put("queue", stats == null ? null : queueJson(stats, clock.instant()));
+        try {
+            Map<String, Object> backend = queue.backendHealth();
+            if (!backend.isEmpty()) {
+                body.put("broker", backend);
+            }
+        } catch (RuntimeException e) {
+            body.put("broker", Map.of("error", describe(e)));
+        }
         Metrics.LastOutcome last = metrics.lastOutcome();
         if (last == null) {
             body.put("last_delivery", null);

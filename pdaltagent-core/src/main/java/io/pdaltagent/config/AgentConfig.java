@@ -26,8 +26,15 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      * @param maxEvents open events before ingest answers "queue full"
      * @param deliveredRetention how long delivered records are kept (for status counts)
      * @param brokerUrl a RabbitMQ URL, or null for the embedded queue
+     * @param brokerPartitions RabbitMQ partition queues (the same on every agent)
      */
-    public record QueueConfig(Path dataDir, long maxEvents, Duration deliveredRetention, String brokerUrl) {
+    public record QueueConfig(Path dataDir, long maxEvents, Duration deliveredRetention, String brokerUrl,
+                              int brokerPartitions) {
+        public static final int DEFAULT_BROKER_PARTITIONS = 16;
+
+        public QueueConfig(Path dataDir, long maxEvents, Duration deliveredRetention, String brokerUrl) {
+            this(dataDir, maxEvents, deliveredRetention, brokerUrl, DEFAULT_BROKER_PARTITIONS);
+        }
     }
 
     /**

@@ -62,9 +62,27 @@ public final class EnvConfig {
         int maxBody = (int) number("PDAGENTD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
 
         String broker = string("PDAGENTD_BROKER_URL", null);
+        String brokerVar = "PDAGENTD_BROKER_URL";
         if (broker == null) {
             broker = string("CELERY_BROKER_URL", null);
+            brokerVar = "CELERY_BROKER_URL";
         }
+        if (broker != null) {
+            String lower = broker.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!(lower.startsWith("amqp://") || lower.startsWith("amqps://") || lower.startsWith("pyamqp://")
+                    || lower.startsWith("pyamqps://"))) {
+                throw new ConfigException(brokerVar + ": a RabbitMQ URL starts with amqp://, amqps:// or pyamqp://");
+            }
+            try {
+                java.net.URI u = new java.net.URI(broker.trim());
+                if (u.getRawAuthority() != null && u.getHost() == null && !u.getRawAuthority().endsWith("@")) {
+                    throw new ConfigException(brokerVar + ": the broker URL has no valid host");
+                }
+            } catch (java.net.URISyntaxException e) {
+                throw new ConfigException(brokerVar + ": the broker URL does not parse: " + e.getReason());
+            }
+        }
+        int partitions = (int) number("PDAGENTD_BROKER_PARTITIONS", AgentConfig.QueueConfig.DEFAULT_BROKER_PARTITIONS, 1, 1000);
         long maxEvents = number("PDAGENTD_QUEUE_MAX_EVENTS", DEFAULT_QUEUE_MAX_EVENTS, 1, Long.MAX_VALUE);
         Duration retention = seconds("PDAGENTD_DELIVERED_RETENTION_SECONDS", DEFAULT_DELIVERED_RETENTION_SECONDS, 0);
 
@@ -82,7 +100,7 @@ public final class EnvConfig {
 
         return new AgentConfig(
                 new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir),
-                new AgentConfig.QueueConfig(dataDir, maxEvents, retention, broker),
+                new AgentConfig.QueueConfig(dataDir, maxEvents, retention, broker, partitions),
                 new AgentConfig.DeliveryConfig(events, concurrency, timeout, retryBase, retryMax, maxAge, grace),
                 debug);
     }

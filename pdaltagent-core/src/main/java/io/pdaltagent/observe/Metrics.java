@@ -286,6 +286,22 @@ public final class Metrics implements AgentListener {
         x.family(P + "queue_oldest_pending_age_seconds", "gauge",
                 "Age of the oldest open item since its acceptance; 0 when none is open.");
         x.sample(P + "queue_oldest_pending_age_seconds", formatDouble(age));
+        java.util.List<io.pdaltagent.queue.PartitionStats> partitions;
+        try {
+            partitions = queue.partitionStats();
+        } catch (RuntimeException e) {
+            partitions = java.util.List.of();
+        }
+        if (!partitions.isEmpty()) {
+            x.family(P + "queue_partition_ready", "gauge", "Messages waiting in a broker partition, taken by no agent yet.");
+            for (io.pdaltagent.queue.PartitionStats p : partitions) {
+                x.sample(P + "queue_partition_ready", Long.toString(p.ready()), "partition", p.name());
+            }
+            x.family(P + "queue_partition_held", "gauge", "Messages of a broker partition held by this agent.");
+            for (io.pdaltagent.queue.PartitionStats p : partitions) {
+                x.sample(P + "queue_partition_held", Long.toString(p.held()), "partition", p.name());
+            }
+        }
     }
 
     private static void writeProcess(Exposition x) throws IOException {

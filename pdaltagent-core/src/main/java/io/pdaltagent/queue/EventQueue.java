@@ -70,6 +70,19 @@ public interface EventQueue extends AutoCloseable {
     /** True while the store can take and give items. */
     boolean isHealthy();
 
+    /**
+     * What a backend with a remote store says about it for {@code /healthz} (e.g. the broker's
+     * connections); empty for the embedded store.
+     */
+    default java.util.Map<String, Object> backendHealth() {
+        return java.util.Map.of();
+    }
+
+    /** Per-partition counts of a partitioned backend, for metrics; empty when not partitioned. */
+    default List<PartitionStats> partitionStats() {
+        return List.of();
+    }
+
     /** Stops claims, waits for pending writes, and closes the store. */
     @Override
     void close();

@@ -1,0 +1,1313 @@
+package io.pdaltagent.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.pdaltagent.queue.Completion;
+import io.pdaltagent.queue.DeliveryState;
+import io.pdaltagent.queue.Destination;
+import io.pdaltagent.queue.EventQueue;
+import io.pdaltagent.queue.KeyStats;
+import io.pdaltagent.queue.NewItem;
+import io.pdaltagent.queue.QueueFullException;
+import io.pdaltagent.queue.QueueStats;
+import io.pdaltagent.queue.QueuedItem;
+import io.pdaltagent.queue.StoreUnavailableException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link EventQueue} on RabbitMQ, for several agents sharing one broker.
+ *
+ * <p><b>Layout.</b> {@code N} durable quorum queues {@code <prefix>.p00 … p<N-1>} with
+ * {@code x-single-active-consumer}, and a durable quorum dead-letter queue {@code <prefix>.dead}. An
+ * item goes to partition {@code CRC32(UTF-8 ordering key) mod N}. N must be the same on every agent
+ * and must not change while events are queued: a key would then have events in two partitions and
+ * lose its order.
+ *
+ * <p><b>Append.</b> A persistent message (delivery mode 2) with the item in headers, published with
+ * asynchronous publisher confirms over a bounded window; the append future completes on the
+ * broker's confirm and fails on a nack, a return or a lost connection ({@link StoreUnavailableException}).
+ *
+ * <p><b>Claim.</b> Every agent consumes every partition; the broker makes one consumer per partition
+ * active across the cluster, so one agent at a time serves a partition, in queue order, and another
+ * takes over when it dies (its unacknowledged messages come back in order). The active consumer holds
+ * up to the prefetch of unacknowledged messages per partition in memory as per-key FIFOs; claims are
+ * served from them with the same rules as the embedded queue (one in flight per key, head first,
+ * ready keys round-robin). An appended item becomes claimable when the broker has delivered it to
+ * the partition's active consumer, a few milliseconds after the append completed.
+ *
+ * <p><b>Outcomes.</b> Delivered: the message is acknowledged. Retry: the message stays
+ * unacknowledged in memory and holds its key until due; attempts and the last error live in memory
+ * only, so they start again when another agent takes the partition over. Dead: the message is
+ * published to the dead-letter queue with status, reason, attempts and key headers; once that
+ * publish is confirmed the original is acknowledged. Released: back to the head, attempt not
+ * counted.
+ *
+ * <p><b>What is counted where.</b> {@link #openCount} is what this agent holds plus the partitions'
+ * ready messages (a passive declare per partition); other agents' unacknowledged messages are not
+ * counted. Delivered records (for "succeeded" in {@code pd-queue status} and {@link #get}) are kept
+ * in memory by the agent that delivered them, bounded. Dead items live in the dead-letter queue:
+ * {@link #listDead}, {@link #retryDead} and {@link #purge} read it with basic.get and leave what they
+ * do not take to be requeued when their channel closes; these are for people, one at a time.
+ *
+ * <p><b>Sequence numbers</b> are unique and increasing per agent (time-based, so roughly increasing
+ * across agents) and travel with the message, so {@link #get} finds an item on the agent that holds it.
+ */
+public final class RabbitMqEventQueue implements EventQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitMqEventQueue.class);
+    public static final int DEFAULT_PREFETCH = 2_000;
+    public static final int DEFAULT_CONFIRM_WINDOW = 256;
+    private static final int RECENT_LIMIT = 10_000;
+    private static final int DELIVERED_PER_KEY_LIMIT = 1_000;
+    private static final long IN_TRANSIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int REBALANCE_EVERY = 3;
+    /**
+     * Partition hand-over between live agents (see {@link #rebalance}). Off unless
+     * PDAGENTD_BROKER_REBALANCE=true: experimental. With it on, the three-agent SIGKILL test keeps
+     * per-key order, but a broker restart under load was seen to reorder a key and to stall.
+     */
+    static final boolean REBALANCE = "true".equalsIgnoreCase(System.getenv("PDAGENTD_BROKER_REBALANCE"));
+
+    static final String H_KEY = "pdaltagent-key";
+    static final String H_KIND = "pdaltagent-dest-kind";
+    static final String H_TARGET = "pdaltagent-dest-target";
+    static final String H_DEDUP = "pdaltagent-dedup-key";
+    static final String H_ACCEPTED = "pdaltagent-accepted-at";
+    static final String H_AGENT = "pdaltagent-agent";
+    static final String H_STATUS = "pdaltagent-status";
+    static final String H_REASON = "pdaltagent-reason";
+    static final String H_ATTEMPTS = "pdaltagent-attempts";
+    static final String H_DEAD_AT = "pdaltagent-dead-at";
+    static final String H_RETRIED = "pdaltagent-retried";
+
+    /**
+     * @param prefix queue names start with it (tests use a unique one)
+     * @param partitions N, the same on every agent
+     * @param prefetch unacknowledged messages held per partition
+     * @param confirmWindow publishes waiting for a confirm at once
+     * @param deleteQueuesOnClose for tests: remove the queues when closing
+     */
+    public record Settings(BrokerUrl url, String prefix, int partitions, long maxOpen, int prefetch, int confirmWindow,
+                           boolean deleteQueuesOnClose) {
+        public Settings {
+            if (partitions < 1 || partitions > 1000) {
+                throw new IllegalArgumentException("partitions must be between 1 and 1000, not " + partitions);
+            }
+        }
+    }
+
+    /** One message held by this agent's consumer. */
+    private static final class Held {
+        final long seq;
+        final String key;
+        final Destination destination;
+        final String contentType;
+        final byte[] body;
+        final String dedupKey;
+        final Instant acceptedAt;
+        final int partition;
+        final long deliveryTag;
+        final long generation;
+        Channel channel;
+        DeliveryState state = DeliveryState.PENDING;
+        int attempts;
+        Instant nextAttemptAt;
+        int lastStatus;
+        String lastError;
+
+        Held(long seq, String key, Destination destination, String contentType, byte[] body, String dedupKey,
+             Instant acceptedAt, int partition, long deliveryTag, long generation) {
+            this.seq = seq;
+            this.key = key;
+            this.destination = destination;
+            this.contentType = contentType;
+            this.body = body;
+            this.dedupKey = dedupKey;
+            this.acceptedAt = acceptedAt;
+            this.partition = partition;
+            this.deliveryTag = deliveryTag;
+            this.generation = generation;
+            this.nextAttemptAt = acceptedAt;
+        }
+
+        QueuedItem snapshot() {
+            return new QueuedItem(seq, key, destination, contentType, body, dedupKey, acceptedAt, state, attempts,
+                    nextAttemptAt, lastStatus, lastError);
+        }
+    }
+
+    private static final class KeyState {
+        final int partition;
+        final ArrayDeque<Held> retried = new ArrayDeque<>();
+        final ArrayDeque<Held> fifo = new ArrayDeque<>();
+        Held inFlight;
+        boolean queuedReady;
+
+        KeyState(int partition) {
+            this.partition = partition;
+        }
+
+        Held head() {
+            return retried.isEmpty() ? fifo.peekFirst() : retried.peekFirst();
+        }
+
+        boolean isEmpty() {
+            return retried.isEmpty() && fifo.isEmpty() && inFlight == null;
+        }
+
+        void remove(Held h) {
+            if (!retried.remove(h)) {
+                fifo.remove(h);
+            }
+        }
+    }
+
+    private record Wake(Instant at, String key) {
+    }
+
+    private final Settings settings;
+    private final Clock clock;
+    private final Connection pubConnection;
+    private final Connection conConnection;
+    private final Publisher publisher;
+    private Channel adminChannel;  // under adminLock; reopened when the broker closed it
+    private final ReentrantLock adminLock = new ReentrantLock();
+    private final ReentrantLock dlqLock = new ReentrantLock();
+    private final ReentrantLock appendLock = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Channel> consumerChannels;
+    // per partition, under lock: this agent's consumer got a delivery since it subscribed (it is the
+    // active one); the partition is being handed over to another agent
+    private final boolean[] active;
+    private final boolean[] draining;
+    private final String agentId = UUID.randomUUID().toString();
+    private final AtomicLong lastSeq = new AtomicLong();
+
+    // consumer-side state, under lock
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Map<String, KeyState> keys = new HashMap<>();
+    private final Map<Long, Held> bySeq = new HashMap<>();
+    private final ArrayDeque<String> ready = new ArrayDeque<>();
+    private final PriorityQueue<Wake> wakes = new PriorityQueue<>((a, b) -> a.at.compareTo(b.at));
+    private final LinkedHashMap<Long, QueuedItem> recent = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, QueuedItem> e) {
+            return size() > RECENT_LIMIT;
+        }
+    };
+    private final Map<String, ArrayDeque<Instant>> delivered = new TreeMap<>();
+    private long generation;
+    private volatile boolean closed;
+
+    // own appends not yet seen by this agent's consumer: seq -> nanoTime of the publish
+    private final ConcurrentHashMap<Long, Long> inTransit = new ConcurrentHashMap<>();
+    private volatile long cachedReady;
+    private long refreshes;
+    private volatile long[] readyPerPartition = new long[0];
+    private volatile long cachedReadyAt;
+    private final AtomicLong appendsSinceRefresh = new AtomicLong();
+    private final java.util.concurrent.ScheduledExecutorService refresher =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "rabbitmq-counts");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private RabbitMqEventQueue(Settings settings, Clock clock, Connection pub, Connection con) throws IOException {
+        this.settings = settings;
+        this.clock = clock;
+        this.pubConnection = pub;
+        this.conConnection = con;
+        this.publisher = new Publisher(pub, settings.confirmWindow());
+        this.consumerChannels = new java.util.concurrent.atomic.AtomicReferenceArray<>(settings.partitions());
+        this.active = new boolean[settings.partitions()];
+        this.draining = new boolean[settings.partitions()];
+        this.adminChannel = pub.createChannel();
+        declareQueues(adminChannel);
+        con.addShutdownListener(this::consumerConnectionLost);
+        refresher.scheduleWithFixedDelay(() -> {
+            try {
+                pruneInTransit();
+                if (publisher.isUp()) {
+                    refreshReady();
+                    if (REBALANCE && ++refreshes % REBALANCE_EVERY == 0) {
+                        rebalance();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("queue: refreshing the partitions' counts failed: {}", e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        // presence: every agent consumes this queue, so its consumer count is the number of agents
+        Channel presence = con.createChannel();
+        presence.queueDeclare(agentsQueue(), false, false, true, Map.of());
+        presence.basicConsume(agentsQueue(), true, "pdaltagent-agent-" + agentId, new DefaultConsumer(presence));
+        for (int p = 0; p < settings.partitions(); p++) {
+            subscribe(p);
+        }
+    }
+
+    /** Under adminLock: the admin channel, opened again when a failed passive declare closed it. */
+    private Channel admin() throws IOException {
+        if (!adminChannel.isOpen() && pubConnection.isOpen()) {
+            adminChannel = pubConnection.createChannel();
+        }
+        return adminChannel;
+    }
+
+    String agentsQueue() {
+        return settings.prefix() + ".agents";
+    }
+
+    private void subscribe(int partition) throws IOException {
+        Channel ch = conConnection.createChannel();
+        ch.basicQos(settings.prefetch());
+        consumerChannels.set(partition, ch);
+        ch.basicConsume(partitionQueue(partition), false, "pdaltagent-" + agentId + "-" + partition, new DefaultConsumer(ch) {
+            @Override
+            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
+                received(partition, getChannel(), env.getDeliveryTag(), props, body);
+            }
+        });
+    }
+
+    /**
+     * Spreads partitions over agents. RabbitMQ keeps a partition with its active consumer as long as
+     * that consumer lives; an agent that is active on more than its share (partitions divided by
+     * the consumers of a partition, i.e. the agents) hands the excess over: it stops claiming from
+     * the partition, waits until nothing of it is in flight, forgets what it holds of it and closes
+     * the partition's channel, so the broker returns those messages in order and makes the next
+     * agent's consumer active; then it subscribes again, at the back of the line.
+     */
+    private void rebalance() {
+        if (closed || !conConnection.isOpen()) {
+            return;
+        }
+        int consumers;
+        adminLock.lock();
+        try {
+            consumers = admin().queueDeclarePassive(agentsQueue()).getConsumerCount();
+        } catch (IOException | RuntimeException e) {
+            return;
+        } finally {
+            adminLock.unlock();
+        }
+        if (consumers <= 1) {
+            return;
+        }
+        int share = (settings.partitions() + consumers - 1) / consumers;
+        List<Integer> owned = new ArrayList<>();
+        lock.lock();
+        try {
+            for (int p = 0; p < settings.partitions(); p++) {
+                if (active[p] && !draining[p]) {
+                    owned.add(p);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        int excess = owned.size() - share;
+        for (int i = 0; i < excess && !closed; i++) {
+            handOver(owned.get(owned.size() - 1 - i));
+        }
+    }
+
+    private void handOver(int partition) {
+        lock.lock();
+        try {
+            draining[partition] = true;
+        } finally {
+            lock.unlock();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        boolean idle = false;
+        while (!closed && System.nanoTime() < deadline) {
+            lock.lock();
+            try {
+                idle = keys.values().stream().noneMatch(ks -> ks.partition == partition && ks.inFlight != null);
+                if (idle) {
+                    // forget what is held of it: the broker returns it when the channel closes
+                    for (Iterator<Map.Entry<String, KeyState>> it = keys.entrySet().iterator(); it.hasNext(); ) {
+                        KeyState ks = it.next().getValue();
+                        if (ks.partition == partition) {
+                            ks.retried.forEach(h -> bySeq.remove(h.seq, h));
+                            ks.fifo.forEach(h -> bySeq.remove(h.seq, h));
+                            it.remove();
+                        }
+                    }
+                    active[partition] = false;
+                    break;
+                }
+            } finally {
+                lock.unlock();
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (idle) {
+            Channel old = consumerChannels.get(partition);
+            try {
+                old.close();
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                LOG.debug("queue: closing partition {}'s channel: {}", partition, e.toString());
+            }
+            try {
+                subscribe(partition);
+                LOG.info("queue: handed partition {} over to another agent", partitionQueue(partition));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("queue: could not subscribe to {} again: {}", partitionQueue(partition), e.toString());
+            }
+        }
+        lock.lock();
+        try {
+            draining[partition] = false;
+            for (Map.Entry<String, KeyState> e : keys.entrySet()) {
+                if (e.getValue().partition == partition) {
+                    makeReadyIfDue(e.getKey(), e.getValue());
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Connects, declares the queues and starts consuming.
+     *
+     * @throws IllegalArgumentException for wrong credentials, a missing vhost or queues declared with
+     *     other settings
+     * @throws StoreUnavailableException when the broker cannot be reached
+     */
+    public static RabbitMqEventQueue open(Settings settings, Clock clock) {
+        ConnectionFactory f = new ConnectionFactory();
+        settings.url().configure(f);
+        f.setAutomaticRecoveryEnabled(true);
+        f.setTopologyRecoveryEnabled(true);
+        f.setNetworkRecoveryInterval(1000);
+        f.setRequestedHeartbeat(10);
+        f.setConnectionTimeout(5000);
+        Connection pub = null;
+        Connection con = null;
+        try {
+            pub = f.newConnection("pdaltagent-publish");
+            con = f.newConnection("pdaltagent-consume");
+            RabbitMqEventQueue q = new RabbitMqEventQueue(settings, clock, pub, con);
+            LOG.info("queue: RabbitMQ {} ({} partitions of {}.pNN, prefetch {}, confirm window {})",
+                    settings.url().masked(), settings.partitions(), settings.prefix(), settings.prefetch(),
+                    settings.confirmWindow());
+            return q;
+        } catch (com.rabbitmq.client.AuthenticationFailureException e) {
+            closeQuietly(pub, con);
+            throw new IllegalArgumentException("broker " + settings.url().masked() + " refused the credentials of user '"
+                    + settings.url().user() + "'");
+        } catch (ConnectException | UnknownHostException | java.net.SocketTimeoutException e) {
+            closeQuietly(pub, con);
+            throw new StoreUnavailableException("cannot reach the broker at " + settings.url().masked() + ": " + e, e);
+        } catch (IOException | TimeoutException e) {
+            closeQuietly(pub, con);
+            String why = describe(e);
+            if (why.contains("vhost") || why.contains("NOT_ALLOWED")) {
+                throw new IllegalArgumentException("broker " + settings.url().masked() + ": virtual host '"
+                        + settings.url().vhost() + "' does not exist or the user may not use it (" + why + ")");
+            }
+            if (why.contains("PRECONDITION_FAILED")) {
+                throw new IllegalArgumentException("broker " + settings.url().masked() + ": the queues exist with other "
+                        + "settings (" + why + ")");
+            }
+            if (why.contains("ACCESS_REFUSED")) {
+                throw new IllegalArgumentException("broker " + settings.url().masked() + " refused access: " + why);
+            }
+            throw new StoreUnavailableException("cannot open the broker at " + settings.url().masked() + ": " + why, e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append(": ");
+                }
+                sb.append(t.getMessage());
+            }
+            if (t instanceof ShutdownSignalException s && s.getReason() != null) {
+                sb.append(" ").append(s.getReason());
+            }
+        }
+        return sb.isEmpty() ? e.getClass().getSimpleName() : sb.toString();
+    }
+
+    private static void closeQuietly(Connection... cs) {
+        for (Connection c : cs) {
+            if (c != null) {
+                try {
+                    c.abort(2000);
+                } catch (RuntimeException ignored) {
+                    // closing after a failure
+                }
+            }
+        }
+    }
+
+    String partitionQueue(int p) {
+        return settings.prefix() + ".p" + (settings.partitions() > 100 ? String.format("%03d", p) : String.format("%02d", p));
+    }
+
+    String deadQueue() {
+        return settings.prefix() + ".dead";
+    }
+
+    /** The partition of an ordering key: CRC32 of its UTF-8 bytes, mod N. */
+    public static int partitionOf(String key, int partitions) {
+        CRC32 crc = new CRC32();
+        crc.update(key.getBytes(StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % partitions);
+    }
+
+    private void declareQueues(Channel ch) throws IOException {
+        Map<String, Object> args = Map.of("x-queue-type", "quorum", "x-single-active-consumer", true);
+        for (int p = 0; p < settings.partitions(); p++) {
+            ch.queueDeclare(partitionQueue(p), true, false, false, args);
+        }
+        ch.queueDeclare(deadQueue(), true, false, false, Map.of("x-queue-type", "quorum"));
+    }
+
+    // ---------------------------------------------------------------- append
+
+    private long nextSeq() {
+        long base = System.currentTimeMillis() * 1000;
+        return lastSeq.updateAndGet(prev -> Math.max(prev + 1, base));
+    }
+
+    @Override
+    public CompletableFuture<Long> append(NewItem n) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
+        }
+        if (!publisher.isUp()) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("the broker is not connected"));
+        }
+        long max = settings.maxOpen();
+        // the broker's ready counts are refreshed every second in the background; only an estimate at
+        // the maximum asks the broker now
+        long estimate = heldOpen() + Math.max(cachedReady + appendsSinceRefresh.get(), inTransitCount());
+        if (estimate >= max) {
+            try {
+                refreshReady();
+            } catch (IOException | RuntimeException e) {
+                return CompletableFuture.failedFuture(new StoreUnavailableException("the broker does not answer: " + e, e));
+            }
+            pruneInTransit();
+            long open = heldOpen() + Math.max(cachedReady, inTransitCount());
+            if (open >= max) {
+                return CompletableFuture.failedFuture(new QueueFullException(open, max));
+            }
+        }
+        Map<String, Object> h = new HashMap<>();
+        h.put(H_KEY, n.orderingKey());
+        h.put(H_KIND, n.destination().kind());
+        h.put(H_TARGET, n.destination().target());
+        if (n.dedupKey() != null) {
+            h.put(H_DEDUP, n.dedupKey());
+        }
+        h.put(H_ACCEPTED, n.acceptedAt().toString());
+        h.put(H_AGENT, agentId);
+        int partition = partitionOf(n.orderingKey(), settings.partitions());
+        long seq;
+        CompletableFuture<Void> published;
+        // sequence numbers follow publish order: the order the partitions hold the items in
+        appendLock.lock();
+        try {
+            seq = nextSeq();
+            h.put(Publisher.SEQ_HEADER, seq);
+            AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                    .deliveryMode(2).contentType(n.contentType()).messageId(Long.toString(seq)).headers(h).build();
+            inTransit.put(seq, System.nanoTime());
+            appendsSinceRefresh.incrementAndGet();
+            published = publisher.publish(partitionQueue(partition), props, n.body(), seq);
+        } finally {
+            appendLock.unlock();
+        }
+        return published.handle((v, t) -> {
+            if (t != null) {
+                inTransit.remove(seq);
+                Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                throw c instanceof RuntimeException re ? re : new StoreUnavailableException(c.toString(), c);
+            }
+            return seq;
+        });
+    }
+
+    /** Own appends not seen by this agent's consumer yet; those older than 5 s were taken by another agent. */
+    private long inTransitCount() {
+        return inTransit.size();
+    }
+
+    private void pruneInTransit() {
+        long now = System.nanoTime();
+        inTransit.values().removeIf(t -> now - t > IN_TRANSIT_NANOS);
+    }
+
+    private long heldOpen() {
+        lock.lock();
+        try {
+            return bySeq.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void refreshReady() throws IOException {
+        adminLock.lock();
+        try {
+            long before = appendsSinceRefresh.get();
+            long sum = 0;
+            long[] perPartition = new long[settings.partitions()];
+            for (int p = 0; p < settings.partitions(); p++) {
+                perPartition[p] = admin().queueDeclarePassive(partitionQueue(p)).getMessageCount();
+                sum += perPartition[p];
+            }
+            readyPerPartition = perPartition;
+            cachedReady = sum;
+            cachedReadyAt = System.nanoTime();
+            appendsSinceRefresh.addAndGet(-before);
+        } finally {
+            adminLock.unlock();
+        }
+    }
+
+    /** For tests: waits until this agent's consumer holds the item (or it was completed). */
+    boolean awaitVisible(long seq, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (!bySeq.containsKey(seq) && !recent.containsKey(seq)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- consume
+
+    private static String str(Map<String, Object> h, String name) {
+        Object v = h == null ? null : h.get(name);
+        return v == null ? null : v.toString();
+    }
+
+    private static long num(Map<String, Object> h, String name, long dflt) {
+        Object v = h == null ? null : h.get(name);
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        if (v != null) {
+            try {
+                return Long.parseLong(v.toString());
+            } catch (NumberFormatException ignored) {
+                return dflt;
+            }
+        }
+        return dflt;
+    }
+
+    private void received(int partition, Channel channel, long tag, AMQP.BasicProperties props, byte[] body) {
+        Map<String, Object> h = props.getHeaders();
+        long seq = num(h, Publisher.SEQ_HEADER, -1);
+        if (seq < 0) {
+            seq = nextSeq();
+        }
+        inTransit.remove(seq);
+        String key = str(h, H_KEY);
+        if (key == null) {
+            key = "";
+        }
+        String kind = str(h, H_KIND);
+        String target = str(h, H_TARGET);
+        String accepted = str(h, H_ACCEPTED);
+        Instant acceptedAt;
+        try {
+            acceptedAt = accepted == null ? clock.instant() : Instant.parse(accepted);
+        } catch (RuntimeException e) {
+            acceptedAt = clock.instant();
+        }
+        boolean retried = h != null && Boolean.TRUE.equals(h.get(H_RETRIED));
+        lock.lock();
+        try {
+            if (draining[partition] || channel != consumerChannels.get(partition)) {
+                // being handed over: the broker gets it back when the channel closes
+                return;
+            }
+            active[partition] = true;
+            Held held = new Held(seq, key, new Destination(kind == null ? Destination.EVENTS : kind,
+                    target == null ? "/v2/enqueue" : target), props.getContentType() == null ? "application/json"
+                    : props.getContentType(), body, str(h, H_DEDUP), acceptedAt, partition, tag, generation);
+            held.channel = channel;
+            if (retried) {
+                held.lastStatus = (int) num(h, H_STATUS, 0);
+                held.lastError = str(h, H_REASON);
+            }
+            Held old = bySeq.put(seq, held);
+            KeyState ks = keys.computeIfAbsent(key, k -> new KeyState(partition));
+            if (old != null) {
+                // redelivered while an older copy is still known (e.g. in flight across a reconnect)
+                ks.remove(old);
+            }
+            recent.remove(seq);
+            if (retried) {
+                ks.retried.addLast(held);
+            } else {
+                ks.fifo.addLast(held);
+            }
+            makeReadyIfDue(key, ks);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock: queues the key as ready when nothing of it is in flight and its head is due. */
+    private void makeReadyIfDue(String key, KeyState ks) {
+        if (ks.inFlight != null || ks.queuedReady) {
+            return;
+        }
+        Held head = ks.head();
+        if (head == null) {
+            return;
+        }
+        if (head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant())) {
+            wakes.add(new Wake(head.nextAttemptAt, key));
+            return;
+        }
+        ks.queuedReady = true;
+        ready.addLast(key);
+    }
+
+    private void consumerConnectionLost(ShutdownSignalException cause) {
+        if (!closed) {
+            LOG.warn("queue: lost the broker connection of the consumers ({}); held messages go back to the broker",
+                    cause.getMessage());
+        }
+        lock.lock();
+        try {
+            generation++;
+            // the broker requeues every unacknowledged message; forget them except those in flight,
+            // whose attempt ends normally but is not acknowledged (the message comes back)
+            for (Iterator<Map.Entry<String, KeyState>> it = keys.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, KeyState> e = it.next();
+                KeyState ks = e.getValue();
+                for (Held held : ks.retried) {
+                    bySeq.remove(held.seq, held);
+                }
+                for (Held held : ks.fifo) {
+                    if (held != ks.inFlight) {
+                        bySeq.remove(held.seq, held);
+                    }
+                }
+                ks.retried.clear();
+                ks.fifo.clear();
+                if (ks.inFlight == null) {
+                    it.remove();
+                }
+                ks.queuedReady = false;
+            }
+            ready.clear();
+            wakes.clear();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
+        long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
+        lock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    return List.of();
+                }
+                promoteDue();
+                if (!ready.isEmpty() && max > 0) {
+                    List<QueuedItem> out = new ArrayList<>();
+                    while (out.size() < max && !ready.isEmpty()) {
+                        String key = ready.pollFirst();
+                        KeyState ks = keys.get(key);
+                        if (ks == null) {
+                            continue;
+                        }
+                        ks.queuedReady = false;
+                        Held head = ks.head();
+                        if (ks.inFlight != null || head == null || draining[ks.partition]) {
+                            continue;
+                        }
+                        if (head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant())) {
+                            wakes.add(new Wake(head.nextAttemptAt, key));
+                            continue;
+                        }
+                        DeliveryState.checkTransition(head.state, DeliveryState.IN_FLIGHT);
+                        head.state = DeliveryState.IN_FLIGHT;
+                        head.attempts++;
+                        ks.inFlight = head;
+                        out.add(head.snapshot());
+                    }
+                    if (!out.isEmpty()) {
+                        return out;
+                    }
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return List.of();
+                }
+                Wake next = wakes.peek();
+                if (next != null) {
+                    long untilDue = Duration.between(clock.instant(), next.at).toNanos();
+                    left = Math.min(left, Math.max(untilDue, TimeUnit.MILLISECONDS.toNanos(1)));
+                }
+                changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void promoteDue() {
+        Instant now = clock.instant();
+        while (!wakes.isEmpty() && !wakes.peek().at.isAfter(now)) {
+            Wake w = wakes.poll();
+            KeyState ks = keys.get(w.key);
+            if (ks != null) {
+                makeReadyIfDue(w.key, ks);
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
+        Held held;
+        KeyState ks;
+        boolean stale;
+        lock.lock();
+        try {
+            ks = keys.get(claimed.orderingKey());
+            held = ks == null ? null : ks.inFlight;
+            if (held == null || held.seq != claimed.seq() || held.state != DeliveryState.IN_FLIGHT) {
+                return CompletableFuture.failedFuture(new IllegalStateException("item " + claimed.seq() + " is not in flight"));
+            }
+            DeliveryState.checkTransition(held.state, c.targetState());
+            stale = held.generation != generation;
+            if (stale) {
+                // the connection that delivered it is gone: the broker has it again and redelivers it
+                drop(held, ks);
+                return CompletableFuture.completedFuture(null);
+            }
+            switch (c) {
+                case Completion.Delivered d -> {
+                    held.state = DeliveryState.DELIVERED;
+                    held.lastStatus = d.status();
+                    ack(held);
+                    ArrayDeque<Instant> times = delivered.computeIfAbsent(held.key, k -> new ArrayDeque<>());
+                    times.addLast(clock.instant());
+                    if (times.size() > DELIVERED_PER_KEY_LIMIT) {
+                        times.pollFirst();
+                    }
+                    recent.put(held.seq, held.snapshot());
+                    drop(held, ks);
+                    return CompletableFuture.completedFuture(null);
+                }
+                case Completion.Retry r -> {
+                    held.state = DeliveryState.RETRY_SCHEDULED;
+                    held.nextAttemptAt = r.at();
+                    held.lastStatus = r.status();
+                    held.lastError = r.error();
+                    release(held.key, ks);
+                    return CompletableFuture.completedFuture(null);
+                }
+                case Completion.Released r -> {
+                    held.state = DeliveryState.PENDING;
+                    held.attempts = Math.max(0, held.attempts - 1);
+                    release(held.key, ks);
+                    return CompletableFuture.completedFuture(null);
+                }
+                case Completion.Dead d -> {
+                    // the key stays held until the dead letter is confirmed
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        Completion.Dead d = (Completion.Dead) c;
+        Map<String, Object> h = new HashMap<>();
+        h.put(Publisher.SEQ_HEADER, held.seq);
+        h.put(H_KEY, held.key);
+        h.put(H_KIND, held.destination.kind());
+        h.put(H_TARGET, held.destination.target());
+        if (held.dedupKey != null) {
+            h.put(H_DEDUP, held.dedupKey);
+        }
+        h.put(H_ACCEPTED, held.acceptedAt.toString());
+        h.put(H_STATUS, d.status());
+        h.put(H_REASON, d.reason() == null ? "" : d.reason());
+        h.put(H_ATTEMPTS, held.attempts);
+        h.put(H_DEAD_AT, clock.instant().toString());
+        h.put(H_AGENT, agentId);
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2)
+                .contentType(held.contentType).messageId(Long.toString(held.seq)).headers(h).build();
+        KeyState fks = ks;
+        return publisher.publish(deadQueue(), props, held.body, held.seq).handle((v, t) -> {
+            lock.lock();
+            try {
+                if (t != null) {
+                    // not dead-lettered: the item stays at the head and is tried again
+                    held.state = DeliveryState.PENDING;
+                    if (held.generation == generation) {
+                        release(held.key, fks);
+                    } else {
+                        drop(held, fks);
+                    }
+                    Throwable cause = t.getCause() != null ? t.getCause() : t;
+                    throw cause instanceof RuntimeException re ? re : new StoreUnavailableException(cause.toString(), cause);
+                }
+                held.state = DeliveryState.DEAD;
+                held.lastStatus = d.status();
+                held.lastError = d.reason();
+                if (held.generation == generation) {
+                    ack(held);
+                }
+                recent.put(held.seq, held.snapshot());
+                drop(held, fks);
+                return null;
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    private void ack(Held held) {
+        try {
+            held.channel.basicAck(held.deliveryTag, false);
+        } catch (IOException | RuntimeException e) {
+            // the message comes back after the reconnect: delivered once more, never lost
+            LOG.warn("queue: could not acknowledge a message ({}); it will be delivered again", e.toString());
+        }
+    }
+
+    /** Under lock: the item leaves this agent; its key is free. */
+    private void drop(Held held, KeyState ks) {
+        bySeq.remove(held.seq, held);
+        ks.remove(held);
+        if (ks.inFlight == held) {
+            ks.inFlight = null;
+        }
+        if (ks.isEmpty()) {
+            keys.remove(held.key);
+        } else {
+            makeReadyIfDue(held.key, ks);
+        }
+        changed.signalAll();
+    }
+
+    /** Under lock: the attempt ended, the item stays at its key's head. */
+    private void release(String key, KeyState ks) {
+        ks.inFlight = null;
+        makeReadyIfDue(key, ks);
+        changed.signalAll();
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    private interface DeadVisitor {
+        /** Returns true when the message was taken (acked by the visitor). */
+        boolean visit(Channel ch, GetResponse r, QueuedItem item) throws IOException;
+    }
+
+    /** Reads the whole dead-letter queue once; what the visitor does not take is requeued at the end. */
+    private void scanDead(DeadVisitor v) {
+        dlqLock.lock();
+        Channel ch = null;
+        try {
+            ch = pubConnection.createChannel();
+            while (true) {
+                GetResponse r = ch.basicGet(deadQueue(), false);
+                if (r == null) {
+                    break;
+                }
+                if (!v.visit(ch, r, deadItem(r))) {
+                    continue;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new StoreUnavailableException("cannot read the dead-letter queue: " + e, e);
+        } finally {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException | TimeoutException | RuntimeException ignored) {
+                    // closing requeues what was not acknowledged
+                }
+            }
+            dlqLock.unlock();
+        }
+    }
+
+    private QueuedItem deadItem(GetResponse r) {
+        Map<String, Object> h = r.getProps().getHeaders();
+        String accepted = str(h, H_ACCEPTED);
+        String deadAt = str(h, H_DEAD_AT);
+        Instant acc = accepted == null ? Instant.EPOCH : Instant.parse(accepted);
+        return new QueuedItem(num(h, Publisher.SEQ_HEADER, 0), String.valueOf(str(h, H_KEY)),
+                new Destination(String.valueOf(str(h, H_KIND)), String.valueOf(str(h, H_TARGET))),
+                r.getProps().getContentType(), r.getBody(), str(h, H_DEDUP), acc, DeliveryState.DEAD,
+                (int) num(h, H_ATTEMPTS, 0), deadAt == null ? acc : Instant.parse(deadAt), (int) num(h, H_STATUS, 0),
+                str(h, H_REASON));
+    }
+
+    @Override
+    public int retryDead(String keyOrNull) {
+        int[] n = {0};
+        scanDead((ch, r, item) -> {
+            if (keyOrNull != null && !keyOrNull.equals(item.orderingKey())) {
+                return false;
+            }
+            Map<String, Object> h = new HashMap<>(r.getProps().getHeaders());
+            h.put(H_RETRIED, true);
+            AMQP.BasicProperties props = r.getProps().builder().headers(h).deliveryMode(2).build();
+            try {
+                publisher.publish(partitionQueue(partitionOf(item.orderingKey(), settings.partitions())), props,
+                        r.getBody(), item.seq()).get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new StoreUnavailableException("could not put a dead event back: " + e, e);
+            }
+            ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
+            n[0]++;
+            return true;
+        });
+        return n[0];
+    }
+
+    @Override
+    public int purge(DeliveryState state, String keyOrNull) {
+        if (state.isOpen()) {
+            throw new IllegalArgumentException("only DEAD or DELIVERED items can be purged, not " + state);
+        }
+        if (state == DeliveryState.DELIVERED) {
+            lock.lock();
+            try {
+                int n = 0;
+                for (Iterator<Map.Entry<String, ArrayDeque<Instant>>> it = delivered.entrySet().iterator(); it.hasNext(); ) {
+                    Map.Entry<String, ArrayDeque<Instant>> e = it.next();
+                    if (keyOrNull == null || keyOrNull.equals(e.getKey())) {
+                        n += e.getValue().size();
+                        it.remove();
+                    }
+                }
+                recent.values().removeIf(i -> i.state() == DeliveryState.DELIVERED
+                        && (keyOrNull == null || keyOrNull.equals(i.orderingKey())));
+                return n;
+            } finally {
+                lock.unlock();
+            }
+        }
+        int[] n = {0};
+        List<Long> purged = new ArrayList<>();
+        scanDead((ch, r, item) -> {
+            if (keyOrNull != null && !keyOrNull.equals(item.orderingKey())) {
+                return false;
+            }
+            ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
+            purged.add(item.seq());
+            n[0]++;
+            return true;
+        });
+        lock.lock();
+        try {
+            purged.forEach(recent::remove);
+        } finally {
+            lock.unlock();
+        }
+        return n[0];
+    }
+
+    @Override
+    public List<QueuedItem> listDead(String keyOrNull, int limit) {
+        List<QueuedItem> out = new ArrayList<>();
+        scanDead((ch, r, item) -> {
+            if (out.size() < limit && (keyOrNull == null || keyOrNull.equals(item.orderingKey()))) {
+                out.add(item);
+            }
+            return false;
+        });
+        return out;
+    }
+
+    @Override
+    public QueuedItem get(long seq) {
+        lock.lock();
+        try {
+            Held h = bySeq.get(seq);
+            if (h != null) {
+                return h.snapshot();
+            }
+            QueuedItem known = recent.get(seq);
+            if (known != null && known.state() != DeliveryState.DEAD) {
+                return known;
+            }
+        } finally {
+            lock.unlock();
+        }
+        // a dead item may have been dead-lettered by another agent, or retried or purged since
+        QueuedItem[] found = {null};
+        scanDead((ch, r, item) -> {
+            if (item.seq() == seq && found[0] == null) {
+                found[0] = item;
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    @Override
+    public List<KeyStats> keyStats(String keyOrNull) {
+        Map<String, long[]> counts = new TreeMap<>();
+        scanDead((ch, r, item) -> {
+            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
+                counts.computeIfAbsent(item.orderingKey(), k -> new long[3])[2]++;
+            }
+            return false;
+        });
+        Map<String, Boolean> throttled = new HashMap<>();
+        lock.lock();
+        try {
+            for (Held h : bySeq.values()) {
+                if (keyOrNull == null || keyOrNull.equals(h.key)) {
+                    counts.computeIfAbsent(h.key, k -> new long[3])[0]++;
+                }
+            }
+            delivered.forEach((k, times) -> {
+                if ((keyOrNull == null || keyOrNull.equals(k)) && !times.isEmpty()) {
+                    counts.computeIfAbsent(k, x -> new long[3])[1] += times.size();
+                }
+            });
+            for (String k : counts.keySet()) {
+                KeyState ks = keys.get(k);
+                Held head = ks == null || ks.inFlight != null ? null : ks.head();
+                throttled.put(k, head != null && head.state == DeliveryState.RETRY_SCHEDULED
+                        && head.nextAttemptAt.isAfter(clock.instant()));
+            }
+        } finally {
+            lock.unlock();
+        }
+        List<KeyStats> out = new ArrayList<>();
+        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], throttled.get(k))));
+        return out;
+    }
+
+    @Override
+    public QueueStats stats() {
+        long dead;
+        long ready;
+        adminLock.lock();
+        try {
+            dead = admin().queueDeclarePassive(deadQueue()).getMessageCount();
+        } catch (IOException | RuntimeException e) {
+            throw new StoreUnavailableException("the broker does not answer: " + e, e);
+        } finally {
+            adminLock.unlock();
+        }
+        try {
+            refreshReady();
+            ready = cachedReady;
+        } catch (IOException | RuntimeException e) {
+            throw new StoreUnavailableException("the broker does not answer: " + e, e);
+        }
+        long inFlight = 0;
+        long retry = 0;
+        long held;
+        long deliveredCount = 0;
+        Instant oldest = null;
+        lock.lock();
+        try {
+            held = bySeq.size();
+            for (Held h : bySeq.values()) {
+                if (h.state == DeliveryState.IN_FLIGHT) {
+                    inFlight++;
+                } else if (h.state == DeliveryState.RETRY_SCHEDULED) {
+                    retry++;
+                }
+                if (oldest == null || h.acceptedAt.isBefore(oldest)) {
+                    oldest = h.acceptedAt;
+                }
+            }
+            for (ArrayDeque<Instant> t : delivered.values()) {
+                deliveredCount += t.size();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new QueueStats(held + Math.max(ready, inTransitCount()), inFlight, retry, deliveredCount, dead, oldest);
+    }
+
+    @Override
+    public long openCount() {
+        try {
+            refreshReady();
+        } catch (IOException | RuntimeException e) {
+            return heldOpen() + Math.max(cachedReady, inTransitCount());
+        }
+        return heldOpen() + Math.max(cachedReady, inTransitCount());
+    }
+
+    @Override
+    public int pruneDelivered(Instant cutoff) {
+        lock.lock();
+        try {
+            int n = 0;
+            for (Iterator<ArrayDeque<Instant>> it = delivered.values().iterator(); it.hasNext(); ) {
+                ArrayDeque<Instant> times = it.next();
+                while (!times.isEmpty() && times.peekFirst().isBefore(cutoff)) {
+                    times.pollFirst();
+                    n++;
+                }
+                if (times.isEmpty()) {
+                    it.remove();
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return !closed && publisher.isUp() && conConnection.isOpen();
+    }
+
+    /** Whether each connection is up, for health and logs. */
+    public String brokerState() {
+        return "publish " + (publisher.isUp() ? "up" : "down") + ", consume " + (conConnection.isOpen() ? "up" : "down");
+    }
+
+    @Override
+    public Map<String, Object> backendHealth() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("url", settings.url().masked());
+        m.put("publish_connection", publisher.isUp() ? "up" : "down");
+        m.put("consume_connection", conConnection.isOpen() ? "up" : "down");
+        m.put("partitions", settings.partitions());
+        m.put("unconfirmed_publishes", publisher.outstanding());
+        return m;
+    }
+
+    /** Ready counts as of the last refresh (at most about a second old after a stats call). */
+    @Override
+    public List<io.pdaltagent.queue.PartitionStats> partitionStats() {
+        long[] held = new long[settings.partitions()];
+        lock.lock();
+        try {
+            for (Held h : bySeq.values()) {
+                held[h.partition]++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        long[] ready = readyPerPartition;
+        List<io.pdaltagent.queue.PartitionStats> out = new ArrayList<>();
+        for (int p = 0; p < settings.partitions(); p++) {
+            out.add(new io.pdaltagent.queue.PartitionStats(partitionQueue(p), p < ready.length ? ready[p] : 0, held[p]));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        refresher.shutdownNow();
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        // wait briefly for publishes under way
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (publisher.outstanding() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            // held messages go back to the broker when the consumer connection closes
+            conConnection.close(5000);
+        } catch (IOException | RuntimeException e) {
+            conConnection.abort(1000);
+        }
+        if (settings.deleteQueuesOnClose()) {
+            try {
+                Channel ch = pubConnection.createChannel();
+                for (int p = 0; p < settings.partitions(); p++) {
+                    ch.queueDelete(partitionQueue(p));
+                }
+                ch.queueDelete(deadQueue());
+                ch.queueDelete(agentsQueue());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("queue: could not delete the test queues: {}", e.toString());
+            }
+        }
+        try {
+            pubConnection.close(5000);
+        } catch (IOException | RuntimeException e) {
+            pubConnection.abort(1000);
+        }
+    }
+}
