@@ -73,11 +73,6 @@ public final class Dispatcher implements AutoCloseable {
         loop = Thread.ofPlatform().name("delivery-dispatcher").start(this::run);
     }
 
-    /** Deliveries under way now. */
-    public int inFlight() {
-        return config.concurrency() - permits.availablePermits();
-    }
-
     private void run() {
         while (running) {
             try {
