@@ -3,26 +3,47 @@ package io.pdaltagent.delivery;
 import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.QueuedItem;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Authenticator;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
 
 /**
  * Delivers over HTTP(S) with the JDK's client: pooled keep-alive connections, HTTP/1.1 (what the
  * events host and every proxy speak), proxies from the environment. Events go to
  * {@code eventsBaseUrl + target}; webhooks to their own URL.
+ *
+ * <p>Memory: this runs for every event at thousands of events a second, up to the delivery
+ * concurrency at once, so it allocates little per attempt: an answer's body is copied straight
+ * from the client's buffers into one array of its size (at most {@link #MAX_ANSWER_BYTES}), the
+ * rest of a longer answer is skipped without copying, and destination URIs are parsed once.
+ * (Reading the answer through {@code InputStream.readNBytes} allocated 20 KB per attempt, half of
+ * what the whole delivery path allocated; see BENCHMARKS.md.)
  */
 public final class HttpSender implements Sender {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** An answer longer than this (never from PagerDuty) costs its connection instead of a read. */
     private static final int DRAIN_BYTES = 64 * 1024;
+    /** Destinations whose URI is kept parsed; others (e.g. many integration-key paths) are parsed per attempt. */
+    private static final int MAX_CACHED_URIS = 256;
+    private static final HttpResponse.BodyHandler<String> BOUNDED_BODY = BoundedBody::new;
+    /** See {@link #useSmallReadBuffers}. */
+    static final int READ_BUFFER_BYTES = 4096;
+
+    private final Map<Destination, URI> uris = new ConcurrentHashMap<>();
 
     private final HttpClient client;
     private final String eventsBaseUrl;
@@ -35,6 +56,7 @@ public final class HttpSender implements Sender {
      * @param proxyAuth credentials for the proxy, or null
      */
     public HttpSender(URI eventsBaseUrl, Duration timeout, ProxySelector proxies, Authenticator proxyAuth, String version) {
+        useSmallReadBuffers();
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
@@ -51,7 +73,32 @@ public final class HttpSender implements Sender {
         this.userAgent = "pdaltagent/" + version;
     }
 
+    /**
+     * The JDK client reads each plain-HTTP connection into a heap buffer of
+     * {@code jdk.httpclient.bufsize} bytes (16 KiB by default) and keeps it, and often the one before
+     * it, for as long as answers fill it: at 512 connections that was 16.8 MB of live heap (heap dump,
+     * BENCHMARKS.md) for answers of a few hundred bytes. 4 KiB still holds a whole PagerDuty answer
+     * with its headers. Read once, when the client's internals are first loaded: set here, before the
+     * first client is built, unless the JVM was started with the property.
+     */
+    static void useSmallReadBuffers() {
+        if (System.getProperty("jdk.httpclient.bufsize") == null) {
+            System.setProperty("jdk.httpclient.bufsize", Integer.toString(READ_BUFFER_BYTES));
+        }
+    }
+
     URI uriOf(Destination d) {
+        URI uri = uris.get(d);
+        if (uri == null) {
+            uri = parse(d);
+            if (uris.size() < MAX_CACHED_URIS) {
+                uris.putIfAbsent(d, uri);
+            }
+        }
+        return uri;
+    }
+
+    private URI parse(Destination d) {
         return switch (d.kind()) {
             case Destination.EVENTS -> URI.create(eventsBaseUrl + d.target());
             case Destination.WEBHOOK -> URI.create(d.target());
@@ -68,14 +115,87 @@ public final class HttpSender implements Sender {
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(item.body()))
                 .build();
-        HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        String body;
-        try (InputStream in = response.body()) {
-            byte[] head = in.readNBytes(MAX_ANSWER_BYTES);
-            // drain a short remainder so the connection can be reused; a long one is cut off
-            in.readNBytes(DRAIN_BYTES);
-            body = new String(head, StandardCharsets.UTF_8);
+        HttpResponse<String> response = client.send(request, BOUNDED_BODY);
+        return new HttpResult(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null),
+                response.body());
+    }
+
+    /**
+     * Keeps the first {@link #MAX_ANSWER_BYTES} of an answer's body, as UTF-8 text. A remainder of at
+     * most {@link #DRAIN_BYTES} is read and dropped, so that the connection can carry the next
+     * request; past that the body is cut off, which costs the connection (the client closes it).
+     */
+    static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+        /** First array for an answer without Content-Length; PagerDuty's answers are ~100 bytes. */
+        private static final int INITIAL = 256;
+
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+        private final int expected;
+        private Flow.Subscription subscription;
+        private byte[] head;
+        private int kept;
+        private long seen;
+        private boolean done;
+
+        BoundedBody(HttpResponse.ResponseInfo info) {
+            long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+            this.expected = length < 0 ? -1 : (int) Math.min(length, MAX_ANSWER_BYTES);
         }
-        return new HttpResult(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null), body);
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (done) {
+                return;
+            }
+            for (ByteBuffer b : buffers) {
+                int n = b.remaining();
+                seen += n;
+                int take = Math.min(n, MAX_ANSWER_BYTES - kept);
+                if (take > 0) {
+                    if (head == null || head.length - kept < take) {
+                        int want = Math.max(kept + take, expected >= 0 ? expected : INITIAL);
+                        int size = head == null ? want : Math.max(want, Math.min(2 * head.length, MAX_ANSWER_BYTES));
+                        head = head == null ? new byte[size] : Arrays.copyOf(head, size);
+                    }
+                    b.get(head, kept, take);
+                    kept += take;
+                }
+            }
+            if (seen > (long) MAX_ANSWER_BYTES + DRAIN_BYTES) {
+                subscription.cancel();
+                finish();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (!done) {
+                done = true;
+                result.completeExceptionally(t);
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            finish();
+        }
+
+        private void finish() {
+            if (!done) {
+                done = true;
+                result.complete(kept == 0 ? "" : new String(head, 0, kept, StandardCharsets.UTF_8));
+            }
+        }
     }
 }

@@ -56,6 +56,16 @@ public final class SqliteEventQueue implements EventQueue {
     static final String LOCK_FILE = "queue.lock";
     /** Bytes per database page for a new queue file (SQLite's default is 4096). */
     static final int PAGE_SIZE = 1024;
+    /**
+     * Page caches (KiB), allocated by SQLite outside the Java heap as pages are read. The writer's
+     * working set is the end of the table and of its index (appends) plus the pages of the keys'
+     * heads (outcomes): a few thousand 1 KiB pages; a miss costs a read from the OS page cache,
+     * not from disk. (16 MiB here was ~16 MB of the agent's RSS under load; see BENCHMARKS.md.)
+     * The checkpointer copies log frames without its page cache.
+     */
+    private static final int WRITER_CACHE_KIB = 4096;
+    private static final int READER_CACHE_KIB = 1024;
+    private static final int CHECKPOINTER_CACHE_KIB = 256;
     /** Readers: the dispatcher's claims plus a few admin or health queries at once. */
     private static final int READERS = 4;
     private static final String COLUMNS = "seq, ordering_key, dest_kind, dest_target, content_type, body, dedup_key, "
@@ -86,7 +96,7 @@ public final class SqliteEventQueue implements EventQueue {
         this.schedule = new KeySchedule(clock);
         this.lockChannel = lockChannel;
         this.lock = lock;
-        Connection w = connect(false);
+        Connection w = connect(false, WRITER_CACHE_KIB);
         SqliteSchema.migrate(w);
         try (Statement s = w.createStatement()) {
             // an attempt under way when the last process stopped was never finished: try it again
@@ -97,13 +107,13 @@ public final class SqliteEventQueue implements EventQueue {
             }
         }
         for (int i = 0; i < READERS; i++) {
-            readers.add(connect(true));
+            readers.add(connect(true, READER_CACHE_KIB));
         }
         long openItems = loadOpenKeys();
         open.set(openItems);
         loadStateCounts();
         this.writer = new SqliteWriter(w, clock);
-        this.checkpointer = new Checkpointer(connect(false), dataDir.resolve(DB_FILE + "-wal"));
+        this.checkpointer = new Checkpointer(connect(false, CHECKPOINTER_CACHE_KIB));
         LOG.info("embedded queue {} opened: {} event(s) waiting", dbFile, openItems);
     }
 
@@ -137,7 +147,7 @@ public final class SqliteEventQueue implements EventQueue {
         }
     }
 
-    private Connection connect(boolean readOnly) throws SQLException {
+    private Connection connect(boolean readOnly, int cacheKib) throws SQLException {
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA busy_timeout = 10000");
@@ -150,12 +160,13 @@ public final class SqliteEventQueue implements EventQueue {
                 s.execute("PRAGMA synchronous = FULL");
                 // checkpoints run on their own thread, not inside a commit
                 s.execute("PRAGMA wal_autocheckpoint = 0");
-                s.execute("PRAGMA cache_size = -16384");
+                // the log is written over from its start after each RESTART checkpoint (Checkpointer);
+                // should readers ever have held it past that, the file is cut back to this on the next reset
+                s.execute("PRAGMA journal_size_limit = " + (128L * 1024 * 1024));
             } else {
-                // readers fetch single rows by key or seq: a small cache is enough
-                s.execute("PRAGMA cache_size = -1024");
                 s.execute("PRAGMA query_only = 1");
             }
+            s.execute("PRAGMA cache_size = -" + cacheKib);
             s.execute("PRAGMA temp_store = MEMORY");
         }
         return c;

@@ -116,6 +116,26 @@ public final class AgentProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Appends the agent's thread stacks to its log (for a test that failed waiting on the agent);
+     * {@code bin/pdagentd} execs the JVM, so the process is the JVM.
+     */
+    public void dumpThreads() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // the dump is a diagnostic: the test's own failure is what counts
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public String logText() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
     }
