@@ -22,12 +22,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * Publishes with asynchronous publisher confirms and a bounded window: at most {@code window}
  * publishes wait for their confirm at once. Each publish's future completes when the broker
  * confirmed it (the message is on a quorum of the queue's replicas), and fails on a nack, on a
- * return (no such queue) and when the channel closes before the confirm came: no confirm, no success.
+ * return (no such queue), when the channel closes before the confirm came, and when no confirm came
+ * within {@link #CONFIRM_TIMEOUT_SECONDS}: no confirm, no success. While a publish has waited that
+ * long the publisher counts as down, so that callers answer "unavailable" at once instead of waiting
+ * on a broker that has stopped answering without closing the connection (seen while RabbitMQ stops).
  */
 final class Publisher {
     static final String SEQ_HEADER = "pdaltagent-seq";
+    static final long CONFIRM_TIMEOUT_SECONDS = 5;
 
-    private record Pending(CompletableFuture<Void> future, long itemSeq) {
+    private record Pending(CompletableFuture<Void> future, long itemSeq, long sentAt) {
     }
 
     private final Connection connection;
@@ -111,7 +115,12 @@ final class Publisher {
 
     boolean isUp() {
         Channel ch = channel;
-        return connection.isOpen() && ch != null && ch.isOpen();
+        if (!connection.isOpen() || ch == null || !ch.isOpen()) {
+            return false;
+        }
+        Map.Entry<Long, Pending> oldest = outstanding.firstEntry();
+        return oldest == null
+                || System.nanoTime() - oldest.getValue().sentAt() < TimeUnit.SECONDS.toNanos(CONFIRM_TIMEOUT_SECONDS);
     }
 
     /** Publishes to a queue through the default exchange; completes once the broker confirmed. */
@@ -120,21 +129,27 @@ final class Publisher {
             return CompletableFuture.failedFuture(new StoreUnavailableException("the broker is not connected"));
         }
         try {
-            if (!window.tryAcquire(5, TimeUnit.SECONDS)) {
+            if (!window.tryAcquire(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 return CompletableFuture.failedFuture(new StoreUnavailableException(
-                        "the broker did not confirm earlier messages within 5 s"));
+                        "the broker did not confirm earlier messages within " + CONFIRM_TIMEOUT_SECONDS + " s"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(new StoreUnavailableException("interrupted", e));
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        f.whenComplete((v, t) -> window.release());
         publishLock.lock();
         try {
             Channel ch = channel;
             long tag = ch.getNextPublishSeqNo();
-            outstanding.put(tag, new Pending(f, itemSeq));
+            Pending pending = new Pending(f, itemSeq, System.nanoTime());
+            outstanding.put(tag, pending);
+            f.orTimeout(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((v, t) -> {
+                window.release();
+                if (t != null) {
+                    outstanding.remove(tag, pending);
+                }
+            });
             try {
                 ch.basicPublish("", queue, true, props, body);
             } catch (IOException | AlreadyClosedException e) {

@@ -2,11 +2,14 @@ package io.pdaltagent.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.pdaltagent.queue.Completion;
 import io.pdaltagent.queue.DeliveryState;
@@ -37,6 +40,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,12 +72,36 @@ import org.slf4j.LoggerFactory;
  * ready keys round-robin). An appended item becomes claimable when the broker has delivered it to
  * the partition's active consumer, a few milliseconds after the append completed.
  *
+ * <p><b>Acknowledgements and order.</b> An AMQP acknowledgement gets no answer: when the broker
+ * stops, or the connection breaks, an acknowledgement already sent can be lost, and the message comes
+ * back. Had the agent gone on to the key's next event, the key would then be delivered out of order
+ * (38, 39, 38, 39). So a key's next event is claimed only once the broker is known to have applied
+ * the acknowledgement of the one before: the agent publishes a small marker message to the partition
+ * on the consumer's channel and waits for its confirm. A quorum queue applies commands in order, so
+ * the marker's confirm means every acknowledgement sent before it on that channel is applied. One
+ * marker covers every acknowledgement sent before it, at most one is outstanding per partition, and
+ * none is sent while no key waits for one. Markers are acknowledged and ignored by whoever receives
+ * them. What can still repeat after a broker restart or a failover is the last event delivered on a
+ * key, right after itself.
+ *
  * <p><b>Outcomes.</b> Delivered: the message is acknowledged. Retry: the message stays
  * unacknowledged in memory and holds its key until due; attempts and the last error live in memory
  * only, so they start again when another agent takes the partition over. Dead: the message is
  * published to the dead-letter queue with status, reason, attempts and key headers; once that
  * publish is confirmed the original is acknowledged. Released: back to the head, attempt not
  * counted.
+ *
+ * <p><b>Spreading partitions.</b> The broker keeps a partition with its active consumer as long as
+ * that consumer lives, so the first agent to start would serve them all. Every few seconds an agent
+ * that is active on more partitions than its share (partitions divided by the agents consuming the
+ * presence queue {@code <prefix>.agents}) hands the excess over: it stops claiming from the
+ * partition, waits until nothing of it is in flight and every acknowledgement is confirmed, forgets
+ * what it holds of it and closes the partition's channel (the broker returns those messages in order
+ * and makes the next agent's consumer active), then subscribes again at the back of the line.
+ *
+ * <p><b>Broker loss.</b> When a consumer channel or the connection goes, everything held from it is
+ * forgotten (the broker gives it back); attempts in flight end normally but are not acknowledged.
+ * Once the connection is back the agent subscribes again on new channels.
  *
  * <p><b>What is counted where.</b> {@link #openCount} is what this agent holds plus the partitions'
  * ready messages (a passive declare per partition); other agents' unacknowledged messages are not
@@ -86,18 +115,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class RabbitMqEventQueue implements EventQueue {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqEventQueue.class);
-    public static final int DEFAULT_PREFETCH = 2_000;
+    /** Unacknowledged messages held per partition: with 16 partitions ~8,000 events, ~12 MB of heap for typical events. */
+    public static final int DEFAULT_PREFETCH = 500;
     public static final int DEFAULT_CONFIRM_WINDOW = 256;
     private static final int RECENT_LIMIT = 10_000;
     private static final int DELIVERED_PER_KEY_LIMIT = 1_000;
     private static final long IN_TRANSIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int REBALANCE_EVERY = 3;
-    /**
-     * Partition hand-over between live agents (see {@link #rebalance}). Off unless
-     * PDAGENTD_BROKER_REBALANCE=true: experimental. With it on, the three-agent SIGKILL test keeps
-     * per-key order, but a broker restart under load was seen to reorder a key and to stall.
-     */
-    static final boolean REBALANCE = "true".equalsIgnoreCase(System.getenv("PDAGENTD_BROKER_REBALANCE"));
+    private static final byte[] NO_BODY = new byte[0];
 
     static final String H_KEY = "pdaltagent-key";
     static final String H_KIND = "pdaltagent-dest-kind";
@@ -110,6 +135,8 @@ public final class RabbitMqEventQueue implements EventQueue {
     static final String H_ATTEMPTS = "pdaltagent-attempts";
     static final String H_DEAD_AT = "pdaltagent-dead-at";
     static final String H_RETRIED = "pdaltagent-retried";
+    /** A marker message: confirms that the acknowledgements sent before it are applied; never delivered. */
+    static final String H_MARKER = "pdaltagent-marker";
 
     /**
      * @param prefix queue names start with it (tests use a unique one)
@@ -138,8 +165,9 @@ public final class RabbitMqEventQueue implements EventQueue {
         final Instant acceptedAt;
         final int partition;
         final long deliveryTag;
-        final long generation;
-        Channel channel;
+        final Channel channel;
+        /** The partition's generation when it arrived: another generation means the broker has it again. */
+        final long gen;
         DeliveryState state = DeliveryState.PENDING;
         int attempts;
         Instant nextAttemptAt;
@@ -147,7 +175,7 @@ public final class RabbitMqEventQueue implements EventQueue {
         String lastError;
 
         Held(long seq, String key, Destination destination, String contentType, byte[] body, String dedupKey,
-             Instant acceptedAt, int partition, long deliveryTag, long generation) {
+             Instant acceptedAt, int partition, Channel channel, long deliveryTag, long gen) {
             this.seq = seq;
             this.key = key;
             this.destination = destination;
@@ -156,8 +184,9 @@ public final class RabbitMqEventQueue implements EventQueue {
             this.dedupKey = dedupKey;
             this.acceptedAt = acceptedAt;
             this.partition = partition;
+            this.channel = channel;
             this.deliveryTag = deliveryTag;
-            this.generation = generation;
+            this.gen = gen;
             this.nextAttemptAt = acceptedAt;
         }
 
@@ -171,8 +200,12 @@ public final class RabbitMqEventQueue implements EventQueue {
         final int partition;
         final ArrayDeque<Held> retried = new ArrayDeque<>();
         final ArrayDeque<Held> fifo = new ArrayDeque<>();
+        /** Claimed and not finished: being delivered, or its acknowledgement being sent. */
         Held inFlight;
         boolean queuedReady;
+        /** The partition's acknowledgement count that must be confirmed before the next claim. */
+        long mustConfirm;
+        boolean awaitingConfirm;
 
         KeyState(int partition) {
             this.partition = partition;
@@ -193,6 +226,40 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
     }
 
+    /**
+     * One partition as this agent consumes it. {@code writeLock} orders acknowledgements and markers
+     * on the channel and guards the marker fields; it is never taken under the queue's lock (a write
+     * to a dying connection can block), and the queue's lock is never taken under it. The rest is under
+     * the queue's lock.
+     */
+    private static final class Part {
+        final int index;
+        final ReentrantLock writeLock = new ReentrantLock();
+        volatile Channel channel;
+        /** Bumped whenever the channel is lost or replaced: held items of older generations are the broker's again. */
+        volatile long gen;
+        /** This agent's consumer got a delivery since it subscribed: it is the active one. */
+        boolean active;
+        /** Being handed over to another agent: nothing more is claimed from it. */
+        boolean draining;
+        /**
+         * Acknowledgements sent on the channel (counted under writeLock), and how many of them a
+         * confirmed marker covers (under the queue's lock). Never reset: when the channel goes,
+         * everything sent so far counts as confirmed, since what was not applied comes back anyway.
+         */
+        volatile long acksSent;
+        volatile long acksConfirmed;
+        /** The outstanding marker (writeLock): its publish sequence number (-1: none), generation and coverage. */
+        long markerTag = -1;
+        long markerGen;
+        long markerCovers;
+        final ArrayDeque<String> awaiting = new ArrayDeque<>();
+
+        Part(int index) {
+            this.index = index;
+        }
+    }
+
     private record Wake(Instant at, String key) {
     }
 
@@ -202,14 +269,11 @@ public final class RabbitMqEventQueue implements EventQueue {
     private final Connection conConnection;
     private final Publisher publisher;
     private Channel adminChannel;  // under adminLock; reopened when the broker closed it
+    private Channel presenceChannel;
     private final ReentrantLock adminLock = new ReentrantLock();
     private final ReentrantLock dlqLock = new ReentrantLock();
     private final ReentrantLock appendLock = new ReentrantLock();
-    private final java.util.concurrent.atomic.AtomicReferenceArray<Channel> consumerChannels;
-    // per partition, under lock: this agent's consumer got a delivery since it subscribed (it is the
-    // active one); the partition is being handed over to another agent
-    private final boolean[] active;
-    private final boolean[] draining;
+    private final Part[] parts;
     private final String agentId = UUID.randomUUID().toString();
     private final AtomicLong lastSeq = new AtomicLong();
 
@@ -227,7 +291,6 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
     };
     private final Map<String, ArrayDeque<Instant>> delivered = new TreeMap<>();
-    private long generation;
     private volatile boolean closed;
 
     // own appends not yet seen by this agent's consumer: seq -> nanoTime of the publish
@@ -235,14 +298,19 @@ public final class RabbitMqEventQueue implements EventQueue {
     private volatile long cachedReady;
     private long refreshes;
     private volatile long[] readyPerPartition = new long[0];
-    private volatile long cachedReadyAt;
     private final AtomicLong appendsSinceRefresh = new AtomicLong();
-    private final java.util.concurrent.ScheduledExecutorService refresher =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "rabbitmq-counts");
-                t.setDaemon(true);
-                return t;
-            });
+    /** Counts, rebalancing and subscribing again after a loss: one thread, so these never overlap. */
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "rabbitmq-background");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Markers: publishing one never waits for the queue's lock. */
+    private final ScheduledExecutorService markers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "rabbitmq-markers");
+        t.setDaemon(true);
+        return t;
+    });
 
     private RabbitMqEventQueue(Settings settings, Clock clock, Connection pub, Connection con) throws IOException {
         this.settings = settings;
@@ -250,29 +318,49 @@ public final class RabbitMqEventQueue implements EventQueue {
         this.pubConnection = pub;
         this.conConnection = con;
         this.publisher = new Publisher(pub, settings.confirmWindow());
-        this.consumerChannels = new java.util.concurrent.atomic.AtomicReferenceArray<>(settings.partitions());
-        this.active = new boolean[settings.partitions()];
-        this.draining = new boolean[settings.partitions()];
+        this.parts = new Part[settings.partitions()];
+        for (int p = 0; p < parts.length; p++) {
+            parts[p] = new Part(p);
+        }
         this.adminChannel = pub.createChannel();
         declareQueues(adminChannel);
-        con.addShutdownListener(this::consumerConnectionLost);
-        refresher.scheduleWithFixedDelay(() -> {
+        if (con instanceof Recoverable r) {
+            r.addRecoveryListener(new RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable recoverable) {
+                    LOG.info("queue: the consumers' broker connection is back; subscribing again");
+                    background.execute(RabbitMqEventQueue.this::subscribeMissing);
+                }
+
+                @Override
+                public void handleRecoveryStarted(Recoverable recoverable) {
+                    // nothing to do before the connection is back
+                }
+            });
+        }
+        con.addShutdownListener(cause -> {
+            if (!closed) {
+                LOG.warn("queue: lost the consumers' broker connection ({}); held messages go back to the broker",
+                        cause.getMessage());
+            }
+        });
+        background.scheduleWithFixedDelay(() -> {
             try {
                 pruneInTransit();
                 if (publisher.isUp()) {
                     refreshReady();
-                    if (REBALANCE && ++refreshes % REBALANCE_EVERY == 0) {
-                        rebalance();
+                    if (conConnection.isOpen()) {
+                        subscribeMissing();
+                        if (++refreshes % REBALANCE_EVERY == 0) {
+                            rebalance();
+                        }
                     }
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.debug("queue: refreshing the partitions' counts failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
-        // presence: every agent consumes this queue, so its consumer count is the number of agents
-        Channel presence = con.createChannel();
-        presence.queueDeclare(agentsQueue(), false, false, true, Map.of());
-        presence.basicConsume(agentsQueue(), true, "pdaltagent-agent-" + agentId, new DefaultConsumer(presence));
+        subscribePresence();
         for (int p = 0; p < settings.partitions(); p++) {
             subscribe(p);
         }
@@ -290,25 +378,86 @@ public final class RabbitMqEventQueue implements EventQueue {
         return settings.prefix() + ".agents";
     }
 
+    /** Presence: every agent consumes this queue, so its consumer count is the number of agents. */
+    private void subscribePresence() throws IOException {
+        Channel ch = conConnection.createChannel();
+        ch.queueDeclare(agentsQueue(), false, false, true, Map.of());
+        ch.basicConsume(agentsQueue(), true, "pdaltagent-agent-" + agentId, new DefaultConsumer(ch));
+        presenceChannel = ch;
+    }
+
+    /** Subscribes the partitions (and presence) that have no open channel: after a loss, or a failed subscribe. */
+    private void subscribeMissing() {
+        if (closed || !conConnection.isOpen()) {
+            return;
+        }
+        try {
+            if (presenceChannel == null || !presenceChannel.isOpen()) {
+                subscribePresence();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("queue: could not join the agents' presence queue: {}", e.toString());
+        }
+        for (Part part : parts) {
+            Channel ch = part.channel;
+            if (ch == null || !ch.isOpen()) {
+                try {
+                    subscribe(part.index);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("queue: could not subscribe to {} (trying again in a second): {}",
+                            partitionQueue(part.index), e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * A new channel for the partition, in confirm mode (for markers), consuming it. The channel of an
+     * earlier subscription, if any, is forgotten and closed: the broker gets back what it held.
+     */
     private void subscribe(int partition) throws IOException {
+        Part part = parts[partition];
+        Channel old = part.channel;
+        if (old != null) {
+            partitionLost(part, old);
+        }
         Channel ch = conConnection.createChannel();
         ch.basicQos(settings.prefetch());
-        consumerChannels.set(partition, ch);
+        ch.confirmSelect();
+        long gen;
+        lock.lock();
+        try {
+            gen = ++part.gen;
+            part.channel = ch;
+            part.acksConfirmed = part.acksSent;
+            part.active = false;
+        } finally {
+            lock.unlock();
+        }
+        ch.addConfirmListener(new ConfirmListener() {
+            @Override
+            public void handleAck(long tag, boolean multiple) {
+                // off the connection's thread: it must never wait for a lock
+                markers.execute(() -> markerConfirmed(part, gen, tag, multiple, true));
+            }
+
+            @Override
+            public void handleNack(long tag, boolean multiple) {
+                markers.execute(() -> markerConfirmed(part, gen, tag, multiple, false));
+            }
+        });
+        ch.addShutdownListener(cause -> partitionLost(part, ch));
         ch.basicConsume(partitionQueue(partition), false, "pdaltagent-" + agentId + "-" + partition, new DefaultConsumer(ch) {
             @Override
             public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
-                received(partition, getChannel(), env.getDeliveryTag(), props, body);
+                received(part, getChannel(), env.getDeliveryTag(), props, body);
             }
         });
     }
 
     /**
-     * Spreads partitions over agents. RabbitMQ keeps a partition with its active consumer as long as
-     * that consumer lives; an agent that is active on more than its share (partitions divided by
-     * the consumers of a partition, i.e. the agents) hands the excess over: it stops claiming from
-     * the partition, waits until nothing of it is in flight, forgets what it holds of it and closes
-     * the partition's channel, so the broker returns those messages in order and makes the next
-     * agent's consumer active; then it subscribes again, at the back of the line.
+     * Spreads partitions over agents: an agent active on more than its share (partitions divided by
+     * the agents) hands the excess over, see the class comment.
      */
     private void rebalance() {
         if (closed || !conConnection.isOpen()) {
@@ -330,9 +479,9 @@ public final class RabbitMqEventQueue implements EventQueue {
         List<Integer> owned = new ArrayList<>();
         lock.lock();
         try {
-            for (int p = 0; p < settings.partitions(); p++) {
-                if (active[p] && !draining[p]) {
-                    owned.add(p);
+            for (Part part : parts) {
+                if (part.active && !part.draining) {
+                    owned.add(part.index);
                 }
             }
         } finally {
@@ -340,71 +489,71 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
         int excess = owned.size() - share;
         for (int i = 0; i < excess && !closed; i++) {
-            handOver(owned.get(owned.size() - 1 - i));
+            handOver(parts[owned.get(owned.size() - 1 - i)]);
         }
     }
 
-    private void handOver(int partition) {
+    /** Under lock: whether the partition has an attempt under way (a delivery, or an acknowledgement being sent). */
+    private boolean busy(Part part) {
+        for (KeyState ks : keys.values()) {
+            if (ks.partition == part.index && ks.inFlight != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void handOver(Part part) {
+        long gen;
         lock.lock();
         try {
-            draining[partition] = true;
+            part.draining = true;
+            gen = part.gen;
         } finally {
             lock.unlock();
         }
+        boolean quiet = false;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        boolean idle = false;
-        while (!closed && System.nanoTime() < deadline) {
+        try {
             lock.lock();
             try {
-                idle = keys.values().stream().noneMatch(ks -> ks.partition == partition && ks.inFlight != null);
-                if (idle) {
-                    // forget what is held of it: the broker returns it when the channel closes
-                    for (Iterator<Map.Entry<String, KeyState>> it = keys.entrySet().iterator(); it.hasNext(); ) {
-                        KeyState ks = it.next().getValue();
-                        if (ks.partition == partition) {
-                            ks.retried.forEach(h -> bySeq.remove(h.seq, h));
-                            ks.fifo.forEach(h -> bySeq.remove(h.seq, h));
-                            it.remove();
-                        }
+                // nothing in flight, then every acknowledgement confirmed: the next agent starts where this one stopped
+                while (!closed && part.gen == gen && busy(part)) {
+                    if (!changed.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                        return;
                     }
-                    active[partition] = false;
-                    break;
                 }
+                while (!closed && part.gen == gen && part.acksConfirmed < part.acksSent) {
+                    requestMarker(part);
+                    if (!changed.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                        return;
+                    }
+                }
+                quiet = !closed && part.gen == gen;
             } finally {
                 lock.unlock();
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            if (quiet) {
+                subscribe(part.index);  // forgets what the old channel held, closes it, subscribes at the back
+                LOG.info("queue: handed partition {} over to another agent", partitionQueue(part.index));
             }
-        }
-        if (idle) {
-            Channel old = consumerChannels.get(partition);
-            try {
-                old.close();
-            } catch (IOException | TimeoutException | RuntimeException e) {
-                LOG.debug("queue: closing partition {}'s channel: {}", partition, e.toString());
-            }
-            try {
-                subscribe(partition);
-                LOG.info("queue: handed partition {} over to another agent", partitionQueue(partition));
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("queue: could not subscribe to {} again: {}", partitionQueue(partition), e.toString());
-            }
-        }
-        lock.lock();
-        try {
-            draining[partition] = false;
-            for (Map.Entry<String, KeyState> e : keys.entrySet()) {
-                if (e.getValue().partition == partition) {
-                    makeReadyIfDue(e.getKey(), e.getValue());
-                }
-            }
-            changed.signalAll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("queue: could not subscribe to {} again: {}", partitionQueue(part.index), e.toString());
         } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                part.draining = false;
+                for (Map.Entry<String, KeyState> e : keys.entrySet()) {
+                    if (e.getValue().partition == part.index) {
+                        makeReadyIfDue(e.getKey(), e.getValue());
+                    }
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -420,14 +569,22 @@ public final class RabbitMqEventQueue implements EventQueue {
         settings.url().configure(f);
         f.setAutomaticRecoveryEnabled(true);
         f.setTopologyRecoveryEnabled(true);
-        f.setNetworkRecoveryInterval(1000);
+        // reconnect after 1, 2, 4, 8 s, then every 15 s: quick after a blip, gentle on a broker that is down
+        f.setRecoveryDelayHandler(new com.rabbitmq.client.RecoveryDelayHandler.ExponentialBackoffDelayHandler(
+                List.of(1_000L, 2_000L, 4_000L, 8_000L, 15_000L)));
         f.setRequestedHeartbeat(10);
+        // a broker that stops mid-answer must not hold a caller (e.g. the thread that subscribes again) for minutes
+        f.setChannelRpcTimeout(10_000);
         f.setConnectionTimeout(5000);
         Connection pub = null;
         Connection con = null;
         try {
             pub = f.newConnection("pdaltagent-publish");
-            con = f.newConnection("pdaltagent-consume");
+            // the consumers' channels are opened again by the queue itself after a loss (new channels,
+            // new generation), never resubscribed behind its back
+            ConnectionFactory consumers = f.clone();
+            consumers.setTopologyRecoveryEnabled(false);
+            con = consumers.newConnection("pdaltagent-consume");
             RabbitMqEventQueue q = new RabbitMqEventQueue(settings, clock, pub, con);
             LOG.info("queue: RabbitMQ {} ({} partitions of {}.pNN, prefetch {}, confirm window {})",
                     settings.url().masked(), settings.partitions(), settings.prefix(), settings.prefetch(),
@@ -457,6 +614,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             throw new StoreUnavailableException("cannot open the broker at " + settings.url().masked() + ": " + why, e);
         }
     }
+
 
     private static String describe(Throwable e) {
         StringBuilder sb = new StringBuilder();
@@ -569,6 +727,10 @@ public final class RabbitMqEventQueue implements EventQueue {
             if (t != null) {
                 inTransit.remove(seq);
                 Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                if (c instanceof TimeoutException) {
+                    throw new StoreUnavailableException("the broker did not confirm within "
+                            + Publisher.CONFIRM_TIMEOUT_SECONDS + " s", c);
+                }
                 throw c instanceof RuntimeException re ? re : new StoreUnavailableException(c.toString(), c);
             }
             return seq;
@@ -606,7 +768,6 @@ public final class RabbitMqEventQueue implements EventQueue {
             }
             readyPerPartition = perPartition;
             cachedReady = sum;
-            cachedReadyAt = System.nanoTime();
             appendsSinceRefresh.addAndGet(-before);
         } finally {
             adminLock.unlock();
@@ -653,8 +814,17 @@ public final class RabbitMqEventQueue implements EventQueue {
         return dflt;
     }
 
-    private void received(int partition, Channel channel, long tag, AMQP.BasicProperties props, byte[] body) {
+    private void received(Part part, Channel channel, long tag, AMQP.BasicProperties props, byte[] body) {
         Map<String, Object> h = props.getHeaders();
+        if (h != null && h.containsKey(H_MARKER)) {
+            // its confirm was all it was for
+            try {
+                channel.basicAck(tag, false);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("queue: could not acknowledge a marker: {}", e.toString());
+            }
+            return;
+        }
         long seq = num(h, Publisher.SEQ_HEADER, -1);
         if (seq < 0) {
             seq = nextSeq();
@@ -676,21 +846,26 @@ public final class RabbitMqEventQueue implements EventQueue {
         boolean retried = h != null && Boolean.TRUE.equals(h.get(H_RETRIED));
         lock.lock();
         try {
-            if (draining[partition] || channel != consumerChannels.get(partition)) {
-                // being handed over: the broker gets it back when the channel closes
+            if (channel != part.channel || part.draining) {
+                // an earlier channel, or being handed over: the broker gets it back when the channel closes
                 return;
             }
-            active[partition] = true;
+            part.active = true;
             Held held = new Held(seq, key, new Destination(kind == null ? Destination.EVENTS : kind,
                     target == null ? "/v2/enqueue" : target), props.getContentType() == null ? "application/json"
-                    : props.getContentType(), body, str(h, H_DEDUP), acceptedAt, partition, tag, generation);
-            held.channel = channel;
+                    : props.getContentType(), body, str(h, H_DEDUP), acceptedAt, part.index, channel, tag, part.gen);
             if (retried) {
                 held.lastStatus = (int) num(h, H_STATUS, 0);
                 held.lastError = str(h, H_REASON);
             }
             Held old = bySeq.put(seq, held);
-            KeyState ks = keys.computeIfAbsent(key, k -> new KeyState(partition));
+            KeyState ks = keys.get(key);
+            if (ks == null) {
+                ks = new KeyState(part.index);
+                // an acknowledgement of this key may be among those not confirmed yet
+                ks.mustConfirm = part.acksSent;
+                keys.put(key, ks);
+            }
             if (old != null) {
                 // redelivered while an older copy is still known (e.g. in flight across a reconnect)
                 ks.remove(old);
@@ -710,7 +885,7 @@ public final class RabbitMqEventQueue implements EventQueue {
 
     /** Under lock: queues the key as ready when nothing of it is in flight and its head is due. */
     private void makeReadyIfDue(String key, KeyState ks) {
-        if (ks.inFlight != null || ks.queuedReady) {
+        if (ks.inFlight != null || ks.queuedReady || ks.awaitingConfirm) {
             return;
         }
         Held head = ks.head();
@@ -725,19 +900,27 @@ public final class RabbitMqEventQueue implements EventQueue {
         ready.addLast(key);
     }
 
-    private void consumerConnectionLost(ShutdownSignalException cause) {
-        if (!closed) {
-            LOG.warn("queue: lost the broker connection of the consumers ({}); held messages go back to the broker",
-                    cause.getMessage());
-        }
+    /**
+     * The partition's channel is gone (closed by the broker, the connection lost, or replaced): the
+     * broker requeues every message it held, so they are forgotten, except attempts under way, which
+     * end normally but are not acknowledged.
+     */
+    private void partitionLost(Part part, Channel ch) {
         lock.lock();
         try {
-            generation++;
-            // the broker requeues every unacknowledged message; forget them except those in flight,
-            // whose attempt ends normally but is not acknowledged (the message comes back)
+            if (part.channel != ch) {
+                return;
+            }
+            part.gen++;
+            part.channel = null;
+            part.acksConfirmed = part.acksSent;
+            part.active = false;
+            part.awaiting.clear();
             for (Iterator<Map.Entry<String, KeyState>> it = keys.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<String, KeyState> e = it.next();
-                KeyState ks = e.getValue();
+                KeyState ks = it.next().getValue();
+                if (ks.partition != part.index) {
+                    continue;
+                }
                 for (Held held : ks.retried) {
                     bySeq.remove(held.seq, held);
                 }
@@ -748,14 +931,141 @@ public final class RabbitMqEventQueue implements EventQueue {
                 }
                 ks.retried.clear();
                 ks.fifo.clear();
+                ks.queuedReady = false;
+                ks.awaitingConfirm = false;
+                ks.mustConfirm = 0;
                 if (ks.inFlight == null) {
                     it.remove();
                 }
-                ks.queuedReady = false;
             }
-            ready.clear();
-            wakes.clear();
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (!closed && conConnection.isOpen() && ch.isOpen()) {
+            LOG.info("queue: stopped consuming {}; its held messages go back to the broker", partitionQueue(part.index));
+        }
+        // a channel of a lost connection would be reopened by the connection's recovery: it is done with
+        try {
+            ch.abort();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("queue: aborting a channel: {}", e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- acknowledgements and markers
+
+    /** Under lock: publishes a marker for the partition unless one is outstanding (on the markers' thread). */
+    private void requestMarker(Part part) {
+        long gen = part.gen;
+        markers.execute(() -> publishMarker(part, gen));
+    }
+
+    private void publishMarker(Part part, long gen) {
+        part.writeLock.lock();
+        try {
+            Channel ch = part.channel;
+            if (closed || part.gen != gen || ch == null || (part.markerTag >= 0 && part.markerGen == gen)
+                    || part.acksConfirmed >= part.acksSent) {
+                return;
+            }
+            long covers = part.acksSent;
+            long tag = ch.getNextPublishSeqNo();
+            part.markerTag = tag;
+            part.markerGen = gen;
+            part.markerCovers = covers;
+            AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                    .headers(Map.of(H_MARKER, agentId)).deliveryMode(1).build();
+            try {
+                ch.basicPublish("", partitionQueue(part.index), false, props, NO_BODY);
+            } catch (IOException | RuntimeException e) {
+                // the channel is going: the loss resets the partition
+                part.markerTag = -1;
+                LOG.debug("queue: could not publish a marker to {}: {}", partitionQueue(part.index), e.toString());
+            }
+        } finally {
+            part.writeLock.unlock();
+        }
+    }
+
+    /** A confirm (or nack) on a partition's channel: the outstanding marker's, or an older one's. */
+    private void markerConfirmed(Part part, long gen, long tag, boolean multiple, boolean ok) {
+        long covers;
+        part.writeLock.lock();
+        try {
+            if (part.markerGen != gen || part.markerTag < 0 || (multiple ? tag < part.markerTag : tag != part.markerTag)) {
+                return;
+            }
+            covers = part.markerCovers;
+            part.markerTag = -1;
+        } finally {
+            part.writeLock.unlock();
+        }
+        lock.lock();
+        try {
+            if (part.gen != gen) {
+                return;
+            }
+            if (ok) {
+                part.acksConfirmed = Math.max(part.acksConfirmed, covers);
+            }
+            boolean more = false;
+            for (int n = part.awaiting.size(); n > 0; n--) {
+                String key = part.awaiting.pollFirst();
+                KeyState ks = keys.get(key);
+                if (ks == null || !ks.awaitingConfirm) {
+                    continue;
+                }
+                if (ks.mustConfirm <= part.acksConfirmed) {
+                    ks.awaitingConfirm = false;
+                    makeReadyIfDue(key, ks);
+                } else {
+                    part.awaiting.addLast(key);
+                    more = true;
+                }
+            }
+            if (more) {
+                // a nack, or acknowledgements sent after the marker: another marker
+                requestMarker(part);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Acknowledges a finished item on its channel, then frees its key; the key's next claim waits for
+     * the confirm of a marker sent after this acknowledgement.
+     */
+    private void acknowledge(Held held, KeyState ks) {
+        Part part = parts[held.partition];
+        long index = 0;
+        boolean failed = false;
+        part.writeLock.lock();
+        try {
+            if (held.gen == part.gen && held.channel == part.channel && held.channel.isOpen()) {
+                held.channel.basicAck(held.deliveryTag, false);
+                index = ++part.acksSent;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the message comes back after the reconnect: delivered once more, right after itself
+            LOG.warn("queue: could not acknowledge a message ({}); it will be delivered again", e.toString());
+            failed = true;
+        } finally {
+            part.writeLock.unlock();
+        }
+        if (failed || index == 0) {
+            // the channel is going: nothing more of it may be claimed, or the key's next event would
+            // go out before this one comes back
+            partitionLost(part, held.channel);
+        }
+        lock.lock();
+        try {
+            if (index > 0 && held.gen == part.gen) {
+                ks.mustConfirm = Math.max(ks.mustConfirm, index);
+            }
+            drop(held, ks);
         } finally {
             lock.unlock();
         }
@@ -781,11 +1091,22 @@ public final class RabbitMqEventQueue implements EventQueue {
                         }
                         ks.queuedReady = false;
                         Held head = ks.head();
-                        if (ks.inFlight != null || head == null || draining[ks.partition]) {
+                        Part part = parts[ks.partition];
+                        if (ks.inFlight != null || head == null || part.draining || ks.awaitingConfirm) {
+                            continue;
+                        }
+                        if (head.gen != part.gen || !head.channel.isOpen()) {
+                            // its channel is gone or going: the broker gives the partition out again
                             continue;
                         }
                         if (head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant())) {
                             wakes.add(new Wake(head.nextAttemptAt, key));
+                            continue;
+                        }
+                        if (ks.mustConfirm > part.acksConfirmed) {
+                            ks.awaitingConfirm = true;
+                            part.awaiting.addLast(key);
+                            requestMarker(part);
                             continue;
                         }
                         DeliveryState.checkTransition(head.state, DeliveryState.IN_FLIGHT);
@@ -830,7 +1151,6 @@ public final class RabbitMqEventQueue implements EventQueue {
     public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
         Held held;
         KeyState ks;
-        boolean stale;
         lock.lock();
         try {
             ks = keys.get(claimed.orderingKey());
@@ -839,9 +1159,8 @@ public final class RabbitMqEventQueue implements EventQueue {
                 return CompletableFuture.failedFuture(new IllegalStateException("item " + claimed.seq() + " is not in flight"));
             }
             DeliveryState.checkTransition(held.state, c.targetState());
-            stale = held.generation != generation;
-            if (stale) {
-                // the connection that delivered it is gone: the broker has it again and redelivers it
+            if (held.gen != parts[held.partition].gen) {
+                // the channel that delivered it is gone: the broker has it again and redelivers it
                 drop(held, ks);
                 return CompletableFuture.completedFuture(null);
             }
@@ -849,15 +1168,15 @@ public final class RabbitMqEventQueue implements EventQueue {
                 case Completion.Delivered d -> {
                     held.state = DeliveryState.DELIVERED;
                     held.lastStatus = d.status();
-                    ack(held);
                     ArrayDeque<Instant> times = delivered.computeIfAbsent(held.key, k -> new ArrayDeque<>());
                     times.addLast(clock.instant());
                     if (times.size() > DELIVERED_PER_KEY_LIMIT) {
                         times.pollFirst();
                     }
                     recent.put(held.seq, held.snapshot());
-                    drop(held, ks);
-                    return CompletableFuture.completedFuture(null);
+                    // leaves the key's FIFO now; the key stays claimed until the acknowledgement is sent
+                    bySeq.remove(held.seq, held);
+                    ks.remove(held);
                 }
                 case Completion.Retry r -> {
                     held.state = DeliveryState.RETRY_SCHEDULED;
@@ -880,6 +1199,10 @@ public final class RabbitMqEventQueue implements EventQueue {
         } finally {
             lock.unlock();
         }
+        if (c instanceof Completion.Delivered) {
+            acknowledge(held, ks);
+            return CompletableFuture.completedFuture(null);
+        }
         Completion.Dead d = (Completion.Dead) c;
         Map<String, Object> h = new HashMap<>();
         h.put(Publisher.SEQ_HEADER, held.seq);
@@ -899,41 +1222,36 @@ public final class RabbitMqEventQueue implements EventQueue {
                 .contentType(held.contentType).messageId(Long.toString(held.seq)).headers(h).build();
         KeyState fks = ks;
         return publisher.publish(deadQueue(), props, held.body, held.seq).handle((v, t) -> {
-            lock.lock();
-            try {
-                if (t != null) {
+            if (t != null) {
+                lock.lock();
+                try {
                     // not dead-lettered: the item stays at the head and is tried again
                     held.state = DeliveryState.PENDING;
-                    if (held.generation == generation) {
+                    if (held.gen == parts[held.partition].gen) {
                         release(held.key, fks);
                     } else {
                         drop(held, fks);
                     }
-                    Throwable cause = t.getCause() != null ? t.getCause() : t;
-                    throw cause instanceof RuntimeException re ? re : new StoreUnavailableException(cause.toString(), cause);
+                } finally {
+                    lock.unlock();
                 }
+                Throwable cause = t.getCause() != null ? t.getCause() : t;
+                throw cause instanceof RuntimeException re ? re : new StoreUnavailableException(cause.toString(), cause);
+            }
+            lock.lock();
+            try {
                 held.state = DeliveryState.DEAD;
                 held.lastStatus = d.status();
                 held.lastError = d.reason();
-                if (held.generation == generation) {
-                    ack(held);
-                }
                 recent.put(held.seq, held.snapshot());
-                drop(held, fks);
-                return null;
+                bySeq.remove(held.seq, held);
+                fks.remove(held);
             } finally {
                 lock.unlock();
             }
+            acknowledge(held, fks);
+            return null;
         });
-    }
-
-    private void ack(Held held) {
-        try {
-            held.channel.basicAck(held.deliveryTag, false);
-        } catch (IOException | RuntimeException e) {
-            // the message comes back after the reconnect: delivered once more, never lost
-            LOG.warn("queue: could not acknowledge a message ({}); it will be delivered again", e.toString());
-        }
     }
 
     /** Under lock: the item leaves this agent; its key is free. */
@@ -944,7 +1262,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             ks.inFlight = null;
         }
         if (ks.isEmpty()) {
-            keys.remove(held.key);
+            keys.remove(held.key, ks);
         } else {
             makeReadyIfDue(held.key, ks);
         }
@@ -1269,7 +1587,8 @@ public final class RabbitMqEventQueue implements EventQueue {
             return;
         }
         closed = true;
-        refresher.shutdownNow();
+        background.shutdownNow();
+        markers.shutdownNow();
         lock.lock();
         try {
             changed.signalAll();

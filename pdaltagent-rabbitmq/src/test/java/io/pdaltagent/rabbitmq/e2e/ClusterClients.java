@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Clients posting to every agent of a cluster: one client per routing key, its events sequential (as
  * a monitoring system sends them), each event to the next agent in turn; an agent that is down or
- * answers 503 makes the client try the next one with the same event.
+ * answers 503 makes the client try the next one with the same event. A test can hold the clients at
+ * a number of events per key ({@link #allowUpTo}), so that they are known to still have events to
+ * send when it stops the broker.
  */
 final class ClusterClients implements AutoCloseable {
     final int keys;
@@ -32,10 +34,29 @@ final class ClusterClients implements AutoCloseable {
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Future<?>> running = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final Object gate = new Object();
+    private int limit;
 
     ClusterClients(int keys, int eventsPerKey) {
         this.keys = keys;
         this.eventsPerKey = eventsPerKey;
+        this.limit = eventsPerKey;
+    }
+
+    /** Clients send events below {@code perKey} of each key, then wait until allowed more. */
+    void allowUpTo(int perKey) {
+        synchronized (gate) {
+            limit = Math.min(perKey, eventsPerKey);
+            gate.notifyAll();
+        }
+    }
+
+    private void awaitAllowed(int seq) throws InterruptedException {
+        synchronized (gate) {
+            while (seq >= limit) {
+                gate.wait();
+            }
+        }
     }
 
     static String key(int k) {
@@ -55,6 +76,7 @@ final class ClusterClients implements AutoCloseable {
                 int seq = 0;
                 int turn = key;
                 while (seq < eventsPerKey) {
+                    awaitAllowed(seq);
                     AgentProcess a = agents.get(turn++ % agents.size());
                     try {
                         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(a.baseUrl() + "/v2/enqueue"))

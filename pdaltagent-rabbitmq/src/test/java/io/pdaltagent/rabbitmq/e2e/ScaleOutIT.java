@@ -10,26 +10,27 @@ import io.pdaltagent.testing.ReceivedEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Several agents on one RabbitMQ, clients posting to all of them: an agent killed with SIGKILL mid
- * stream, or the broker stopped and started again mid stream; every event that got a 202 reaches
- * PagerDuty, in per-key order, nothing dead.
+ * stream, or the broker stopped and started again mid stream (three times); every event that got a
+ * 202 reaches PagerDuty, in per-key order (an event may repeat only right after itself), nothing
+ * dead. The agents' logs stay in the test's directory when it fails.
  */
 @Timeout(300)
 class ScaleOutIT {
     static final int KEYS = 24;
-    static final int EVENTS_PER_KEY = 80;
+    static final int EVENTS_PER_KEY = 300;
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
     String vhost;
     final List<AgentProcess> agents = new ArrayList<>();
@@ -49,19 +50,14 @@ class ScaleOutIT {
     }
 
     private AgentProcess agent(int i, FakePagerDuty pd) throws Exception {
-        return agent(i, pd, Map.of());
-    }
-
-    private AgentProcess agent(int i, FakePagerDuty pd, Map<String, String> extra) throws Exception {
-        Map<String, String> env = new HashMap<>(Map.of(
+        Map<String, String> env = Map.of(
                 "PDAGENTD_DATA_DIR", dir.resolve("data" + i).toString(),
                 "PDAGENTD_BROKER_URL", Broker.url(vhost),
                 "PDAGENTD_BROKER_PARTITIONS", "8",
                 "PDAGENTD_EVENTS_BASE_URL", pd.baseUrl(),
                 "PDAGENTD_DELIVERY_CONCURRENCY", "8",
                 "PDAGENTD_RETRY_BASE_MILLIS", "50",
-                "PDAGENTD_RETRY_MAX_MILLIS", "500"));
-        env.putAll(extra);
+                "PDAGENTD_RETRY_MAX_MILLIS", "500");
         AgentProcess a = new AgentProcess(env, dir.resolve("agent" + i + ".log")).startAndAwaitHealthy();
         agents.add(a);
         return a;
@@ -99,8 +95,7 @@ class ScaleOutIT {
             java.util.Random random = new java.util.Random(42);
             pd.answerWith(e -> random.nextInt(10) == 0 ? io.pdaltagent.testing.Answer.status(500) : null);
             for (int i = 0; i < 3; i++) {
-                // with the (experimental) hand-over of partitions between live agents
-                agent(i, pd, Map.of("PDAGENTD_BROKER_REBALANCE", "true"));
+                agent(i, pd);
             }
             try (ClusterClients clients = new ClusterClients(KEYS, EVENTS_PER_KEY).start(List.copyOf(agents))) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> clients.total.get() >= KEYS * EVENTS_PER_KEY / 3);
@@ -126,17 +121,40 @@ class ScaleOutIT {
             for (int i = 0; i < 2; i++) {
                 agent(i, pd);
             }
-            try (ClusterClients clients = new ClusterClients(KEYS, EVENTS_PER_KEY).start(List.copyOf(agents))) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> clients.total.get() >= KEYS * EVENTS_PER_KEY / 3);
-                Broker.ctl("stop_app");
-                int during = clients.unavailable.get();
-                await().atMost(Duration.ofSeconds(30)).until(() -> clients.unavailable.get() > during + 10);
-                assertThat(agents.get(0).healthStatus()).as("health while the broker is down").isEqualTo(503);
-                String health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                                java.net.URI.create(agents.get(0).baseUrl() + "/healthz")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(health).contains("\"broker\"").contains("\"publish_connection\":\"down\"");
-                Broker.ctl("start_app");
+            ClusterClients clients = new ClusterClients(KEYS, EVENTS_PER_KEY);
+            // held at a quarter of the events per key, then at a half, three quarters, all: each stop
+            // comes after the clients made progress and before they can have sent everything allowed
+            clients.allowUpTo(EVENTS_PER_KEY / 4);
+            try (clients) {
+                clients.start(List.copyOf(agents));
+                // acknowledgements sent while the broker stops are lost: the events come back, and
+                // must not go out after the key's later events
+                for (int restart = 1; restart <= 3; restart++) {
+                    int allowed = KEYS * EVENTS_PER_KEY * restart / 4;
+                    int midway = allowed - KEYS * EVENTS_PER_KEY / 8;
+                    await().atMost(Duration.ofSeconds(60)).until(() -> clients.total.get() >= midway);
+                    int ackedBefore = clients.total.get();
+                    long stopping = System.nanoTime();
+                    Broker.ctl("stop_app");
+                    int during = clients.unavailable.get();
+                    System.out.printf("restart %d: stop_app took %d ms; events acknowledged %d before it, %d after%n",
+                            restart, (System.nanoTime() - stopping) / 1_000_000, ackedBefore, clients.total.get());
+                    // events are left to send whatever the clients did while the broker stopped
+                    clients.allowUpTo(EVENTS_PER_KEY * (restart + 1) / 4);
+                    try {
+                        await().atMost(Duration.ofSeconds(30)).until(() -> clients.unavailable.get() > during + 10);
+                    } catch (org.awaitility.core.ConditionTimeoutException e) {
+                        agents.forEach(AgentProcess::dumpThreads);
+                        throw new AssertionError("no 503s while the broker was down (restart " + restart + ", "
+                                + clients.total.get() + " events acknowledged); thread dumps in " + dir, e);
+                    }
+                    assertThat(agents.get(0).healthStatus()).as("health while the broker is down").isEqualTo(503);
+                    String health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create(agents.get(0).baseUrl() + "/healthz")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    assertThat(health).contains("\"broker\"").contains("\"publish_connection\":\"down\"");
+                    Broker.ctl("start_app");
+                }
                 clients.awaitDone();
                 assertThat(clients.retryAfterSeen.get()).as("503 answers with Retry-After").isPositive();
                 assertAllDeliveredInOrder(pd, clients);
