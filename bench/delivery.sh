@@ -6,8 +6,12 @@
 #   BENCH_OUT=dir bench/delivery.sh       # keep raw outputs in dir (else a temp dir, removed)
 #
 # Settings (environment): EVENTS (150000), KEYS (1000), LATENCY_MS (50), LOAD_THREADS (64),
-# WARMUP_EVENTS (20000), DRAIN_TIMEOUT (150 s); PDAGENTD_DELIVERY_CONCURRENCY and PDAGENTD_JAVA_OPTS
-# pass through to the agent when set.
+# WARMUP_EVENTS (20000), DRAIN_TIMEOUT (150 s); PDAGENTD_DELIVERY_CONCURRENCY, PDAGENTD_JAVA_OPTS and
+# MALLOC_ARENA_MAX pass through to the agent when set; BENCH_JCMD_EVERY=N samples the agent's memory
+# (smaps, heap, native memory tracking) every N seconds into $OUT/jcmd/, BENCH_JFR=1 records the
+# drain with JFR into $OUT/drain.jfr, BENCH_HISTO=1 takes a class histogram (a full GC) with the
+# backlog loaded and halfway through the drain, BENCH_HEAPDUMP=FILE (with BENCH_HISTO=1) a heap dump
+# there too (all of them diagnostics only).
 #
 # How:
 #  1. start the fake (--latency-ms 50) and pdagentd (delivering to it), sample the agent's RSS every
@@ -61,6 +65,31 @@ echo warmup >"$BENCH_TMP/phase"
 ) >"$OUT/agent-rss.txt" &
 BENCH_PIDS+=("$!")
 
+# Diagnostics (BENCH_JCMD_EVERY=N): every N seconds the agent's /proc/<pid>/smaps_rollup, jcmd
+# GC.heap_info and, when the JVM runs with -XX:NativeMemoryTracking, VM.native_memory summary, into
+# $OUT/jcmd/<seconds since start>-<phase>.txt. Each jcmd starts a small JVM (~0.3 s of CPU): for
+# memory analysis, not for rate figures.
+if [ "${BENCH_JCMD_EVERY:-0}" -gt 0 ]; then
+  mkdir -p "$OUT/jcmd"
+  (
+    t0=$SECONDS
+    while kill -0 "$PID_agent" 2>/dev/null; do
+      f="$OUT/jcmd/$(printf '%04d' $((SECONDS - t0)))-$(cat "$BENCH_TMP/phase" 2>/dev/null).txt"
+      {
+        echo "rss_kb $(bench_rss_kb "$PID_agent")"
+        cat "/proc/$PID_agent/smaps_rollup" 2>/dev/null
+        grep -E '^(Threads|VmRSS|RssAnon|RssFile)' "/proc/$PID_agent/status" 2>/dev/null
+        "$BENCH_JAVA_HOME/bin/jcmd" "$PID_agent" GC.heap_info 2>&1
+        case "${PDAGENTD_JAVA_OPTS:-}" in
+          *NativeMemoryTracking*) "$BENCH_JAVA_HOME/bin/jcmd" "$PID_agent" VM.native_memory summary 2>&1 ;;
+        esac
+      } >"$f" 2>&1
+      sleep "$BENCH_JCMD_EVERY"
+    done
+  ) &
+  BENCH_PIDS+=("$!")
+fi
+
 fake_stats() { curl -s --max-time 5 "$FAKE/__stats"; }
 
 # ---------------------------------------------------------------------------- warm-up
@@ -99,6 +128,14 @@ backlog_health="$(bench_agent_health)"
 # ---------------------------------------------------------------------------- drain
 echo drain >"$BENCH_TMP/phase"
 bench_log "resuming the fake (SIGCONT): draining $acked events"
+if [ "${BENCH_HISTO:-0}" = 1 ]; then
+  "$BENCH_JAVA_HOME/bin/jcmd" "$PID_agent" GC.class_histogram >"$OUT/histo-backlog.txt" 2>&1 || true
+fi
+# BENCH_JFR=1: a JFR recording (settings=profile: allocation samples, CPU samples, GC) of the drain
+# only, in $OUT/drain.jfr (diagnostics: JFR costs some CPU and memory itself)
+if [ "${BENCH_JFR:-0}" = 1 ]; then
+  "$BENCH_JAVA_HOME/bin/jcmd" "$PID_agent" JFR.start name=drain settings=profile >"$OUT/jfr-start.txt" 2>&1 || true
+fi
 t0_ms="$(date +%s%3N)"
 kill -CONT "$PID_fake"
 : >"$OUT/drain-samples.txt" # "ms_since_start fake_count fake_accepted violations duplicates rss_kb"
@@ -120,6 +157,10 @@ for ((i = 0; i < DRAIN_TIMEOUT * 2; i++)); do
   if [ -n "$snap0" ] && [ ! -f "$OUT/top-drain-threads.txt" ] && ((count * 2 >= acked)); then
     timeout 10 top -b -n 2 -d 2 -H -w 200 -p "$PID_agent" >"$OUT/top-drain-threads.txt" 2>&1 || true
     timeout 10 top -b -n 2 -d 2 -w 200 >"$OUT/top-drain-machine.txt" 2>&1 || true
+    if [ "${BENCH_HISTO:-0}" = 1 ]; then
+      "$BENCH_JAVA_HOME/bin/jcmd" "$PID_agent" GC.class_histogram >"$OUT/histo-drain.txt" 2>&1 || true
+      [ -z "${BENCH_HEAPDUMP:-}" ] || "$BENCH_JAVA_HOME/bin/jcmd" "$PID_agent" GC.heap_dump "$BENCH_HEAPDUMP" >/dev/null 2>&1 || true
+    fi
   fi
   if [ "$count" -ge "$acked" ]; then
     drained_ms=$((now_ms - t0_ms))
@@ -127,6 +168,9 @@ for ((i = 0; i < DRAIN_TIMEOUT * 2; i++)); do
   fi
 done
 sleep 1
+if [ "${BENCH_JFR:-0}" = 1 ]; then
+  "$BENCH_JAVA_HOME/bin/jcmd" "$PID_agent" JFR.stop name=drain filename="$(readlink -f "$OUT")/drain.jfr" >>"$OUT/jfr-start.txt" 2>&1 || true
+fi
 final="$(fake_stats)"
 echo "$final" >"$OUT/fake-stats-final.json"
 read -r depth inflight retry deadq <<<"$(bench_agent_health)"

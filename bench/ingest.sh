@@ -7,7 +7,10 @@
 #   BENCH_OUT=dir bench/ingest.sh         # keep raw outputs in dir (else a temp dir, removed)
 #
 # Settings (environment): DURATION (30 s), CONNECTIONS (64), THREADS (2, wrk threads), WARMUP (10 s
-# of load on the agent before measuring; nginx gets 5 s), KEYS (1000 routing keys), DELIVERY:
+# of load on the agent before measuring; nginx gets 5 s), KEYS (1000 routing keys), PACE_MS (unset:
+# every connection sends its next request as soon as the answer came, the most the server can take;
+# set: it waits PACE_MS first, bench/ingest-paced.lua, so that latency is measured at a chosen rate,
+# about CONNECTIONS / (PACE_MS + latency) a second, for agent and nginx alike), DELIVERY:
 #   fast  (default) the agent delivers to the fake PagerDuty answering at once: delivery runs during
 #         the measurement and competes for the same 2 cores (the realistic steady state: what comes
 #         in goes out)
@@ -28,6 +31,9 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 WARMUP="${WARMUP:-10}"
 KEYS="${KEYS:-1000}"
+PACE_MS="${PACE_MS:-}"
+WRK_SCRIPT="ingest.lua"
+[ -n "$PACE_MS" ] && WRK_SCRIPT="ingest-paced.lua"
 DELIVERY="${DELIVERY:-fast}"
 case "$DELIVERY" in fast | slow | down) ;; *) bench_die "DELIVERY must be fast, slow or down, not '$DELIVERY'" ;; esac
 
@@ -92,8 +98,8 @@ WRK_2XX_AGENT=0
 # run_wrk NAME URL SECONDS: runs wrk, saves its output to $OUT/wrk-NAME.txt, sets WS_* from WRKSTATS.
 run_wrk() {
   local name="$1" url="$2" secs="$3"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s --latency -s "$BENCH_DIR/ingest.lua" \
-    "$url" -- "$RUN_ID-$name" "$KEYS" >"$OUT/wrk-$name.txt" 2>&1 &
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s --latency -s "$BENCH_DIR/$WRK_SCRIPT" \
+    "$url" -- "$RUN_ID-$name" "$KEYS" $PACE_MS >"$OUT/wrk-$name.txt" 2>&1 &
   WRK_PID=$!
   BENCH_PIDS+=("$WRK_PID")
   wait "$WRK_PID" || bench_die "wrk failed: $(cat "$OUT/wrk-$name.txt")"
@@ -114,17 +120,17 @@ parse_wrk() {
 # that process's threads and of the machine halfway through.
 run_wrk_measured() {
   local name="$1" url="$2" secs="$3" top_pid="${4:-}"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s --latency -s "$BENCH_DIR/ingest.lua" \
-    "$url" -- "$RUN_ID-$name" "$KEYS" >"$OUT/wrk-$name.txt" 2>&1 &
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s --latency -s "$BENCH_DIR/$WRK_SCRIPT" \
+    "$url" -- "$RUN_ID-$name" "$KEYS" $PACE_MS >"$OUT/wrk-$name.txt" 2>&1 &
   WRK_PID=$!
   BENCH_PIDS+=("$WRK_PID")
   if [ -n "$top_pid" ]; then
-    # the queue's write-ahead log: its growth is what each commit writes; a drop is a checkpoint
-    # that truncated it (those block the writer: they are where the latency tail comes from)
+    # what the agent writes to disk (write-ahead log and checkpoints): /proc/PID/io's write_bytes,
+    # every 0.25 s (the log file is written over in place, so its size says nothing)
     (for ((i = 0; i < secs * 4; i++)); do
-      echo "$EPOCHREALTIME $(stat -c %s "$BENCH_TMP/agent-data/queue.db-wal" 2>/dev/null || echo 0)"
+      echo "$EPOCHREALTIME $(awk '/^write_bytes/ { print $2 }' "/proc/$top_pid/io" 2>/dev/null || echo 0)"
       sleep 0.25
-    done) >"$OUT/wal-size-$name.txt" &
+    done) >"$OUT/disk-writes-$name.txt" &
     BENCH_PIDS+=("$!")
   fi
   sleep 2 # past connection set-up
@@ -218,7 +224,7 @@ T_RATE=$(awk -v r="$A_rps" 'BEGIN { print (r >= 20000) ? 1 : 0 }')
 T_P99=$(awk -v p="$A_p99" 'BEGIN { print (p <= 25000) ? 1 : 0 }')
 
 {
-  echo "== ingest: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, bench/ingest.lua ($KEYS routing keys, unique dedup keys), $(date -u '+%F %TZ')"
+  echo "== ingest: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, bench/$WRK_SCRIPT ($KEYS routing keys, unique dedup keys${PACE_MS:+, $PACE_MS ms pause per connection between answer and request}), $(date -u '+%F %TZ')"
   echo "   pdagentd delivery during the run: $DELIVERY; JVM: ${PDAGENTD_JAVA_OPTS:-$AGENT_DEFAULT_OPTS}; $BENCH_JAVA_VERSION"
   echo "   machine busy with other work just before (3 s sample): ${BG_NGINX}% before nginx, ${BG_AGENT}% before pdagentd"
   printf '%-22s %10s %9s %9s %10s %9s %8s %8s\n' server "req/s" "p50 ms" "p99 ms" "p99.9 ms" "max ms" non-2xx sockerr
@@ -230,9 +236,8 @@ T_P99=$(awk -v p="$A_p99" 'BEGIN { print (p <= 25000) ? 1 : 0 }')
   echo "targets: >= 20000 req/s: $(pass "$T_RATE") ($A_rps); p99 <= 25 ms: $(pass "$T_P99") ($(ms "$A_p99") ms)"
   echo "pdagentd RSS at the end of the run: $((AGENT_RSS_KB / 1024)) MB"
   awk -v n="$WS_requests" '
-    NR > 1 { d = $2 - p; if (d >= 0) grow += d; else { resets++; grow += $2 } }
-    { p = $2; if (NR == 1) t0 = $1; t1 = $1 }
-    END { if (NR > 1 && t1 > t0) printf "write-ahead log during the run: %.0f MB/s written (about %.1f KB per accepted event), truncated %d times by checkpoints\n", grow / 1048576 / (t1 - t0), grow / 1024 / n, resets }' "$OUT/wal-size-agent.txt"
+    { if (NR == 1) { t0 = $1; b0 = $2 } t1 = $1; b1 = $2 }
+    END { if (NR > 1 && t1 > t0) printf "agent disk writes during the run (log and checkpoints): %.0f MB/s (about %.1f KB per accepted event)\n", (b1 - b0) / 1048576 / (t1 - t0), (b1 - b0) / 1024 / n }' "$OUT/disk-writes-agent.txt"
   echo "queue right after the run (depth in_flight retry dead): $HEALTH_AFTER_RUN${DRAIN_S:+; drained ${DRAIN_S}s after the run}"
   echo "-- no acknowledged event lost: $verdict"
   echo "   wrk 2xx over $WRK_RUNS_AGENT runs: $WRK_2XX_AGENT; in the store (depth $depth + delivered $retained + dead $deadq): $stored;"
