@@ -27,6 +27,44 @@ public final class Broker {
         return out;
     }
 
+    /**
+     * Kills the broker's Erlang VM with SIGKILL, as a crash or the OOM killer would, then starts the
+     * broker again with {@code rabbitmq-server -detached} and waits until it serves.
+     */
+    public static void killAndRestart(Runnable whileDown) throws IOException, InterruptedException {
+        String pid = ctl("eval", "os:getpid().").trim().replace("\"", "");
+        Process kill = new ProcessBuilder("kill", "-9", pid).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("could not kill the broker's VM, pid " + pid);
+        }
+        // the node is gone once rabbitmqctl cannot reach it
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (new ProcessBuilder("rabbitmqctl", "-q", "ping").start().waitFor() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the broker still answers 30 s after SIGKILL");
+            }
+            Thread.onSpinWait();
+        }
+        whileDown.run();
+        Process start = new ProcessBuilder("rabbitmq-server", "-detached").redirectErrorStream(true).start();
+        String out = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!start.waitFor(60, TimeUnit.SECONDS) || start.exitValue() != 0) {
+            throw new IllegalStateException("rabbitmq-server -detached failed: " + out);
+        }
+        // the node takes a moment to be reachable at all; await_startup fails until then
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            try {
+                ctl("await_startup", "--timeout", "20");
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Creates a virtual host guest may use; returns its name. */
     public static String newVhost() throws IOException, InterruptedException {
         String name = "pdaltagent-test-" + UUID.randomUUID().toString().substring(0, 8);

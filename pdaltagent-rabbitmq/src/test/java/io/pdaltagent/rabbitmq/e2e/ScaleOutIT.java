@@ -164,4 +164,34 @@ class ScaleOutIT {
             }
         }
     }
+
+    @Test
+    void brokerKilledMidStreamNoAcknowledgedEventLost() throws Exception {
+        try (FakePagerDuty pd = FakePagerDuty.builder().latency(Duration.ofMillis(15)).start()) {
+            for (int i = 0; i < 2; i++) {
+                agent(i, pd);
+            }
+            ClusterClients clients = new ClusterClients(KEYS, EVENTS_PER_KEY);
+            clients.allowUpTo(EVENTS_PER_KEY / 2);
+            try (clients) {
+                clients.start(List.copyOf(agents));
+                await().atMost(Duration.ofSeconds(60)).until(() -> clients.total.get() >= KEYS * EVENTS_PER_KEY / 4);
+                int ackedBefore = clients.total.get();
+                int[] during = new int[1];
+                Broker.killAndRestart(() -> {
+                    during[0] = clients.unavailable.get();
+                    clients.allowUpTo(EVENTS_PER_KEY);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> clients.unavailable.get() > during[0] + 10);
+                    assertThat(agents.get(0).healthStatus()).as("health while the broker is down").isEqualTo(503);
+                });
+                System.out.printf("broker killed: events acknowledged %d before, %d when it was back%n",
+                        ackedBefore, clients.total.get());
+                clients.awaitDone();
+                assertAllDeliveredInOrder(pd, clients);
+                for (AgentProcess a : agents) {
+                    assertThat(a.process().isAlive()).isTrue();
+                }
+            }
+        }
+    }
 }
