@@ -77,6 +77,12 @@ final class Answers {
                 List.of("Content-Type must be application/x-www-form-urlencoded")));
     }
 
+    /** 415 for a compressed (or otherwise encoded) body: events are taken as they are sent to PagerDuty. */
+    static Answer unsupportedEncoding(String encoding) {
+        return new Answer(415, errorBody("unsupported media type", "Event object format is unrecognized",
+                List.of("Content-Encoding " + printable(encoding) + " is not supported; send the body uncompressed")));
+    }
+
     /** 429 or 403 (per route) with {@code Retry-After}: the queue holds its maximum. */
     static Answer queueFull(Route route, String detail) {
         return new Answer(route.throttleStatus(), errorBody("throttle event", "Queue full, retry later",
@@ -105,8 +111,9 @@ final class Answers {
     }
 
     /** A method name as sent is echoed only when it is a plain token (it comes from the client). */
-    private static String printable(String method) {
-        return method != null && method.matches("[A-Za-z]{1,20}") ? method : "(unprintable)";
+    /** A method or encoding name echoed only when it is a plain token (never arbitrary client text). */
+    private static String printable(String token) {
+        return token != null && token.matches("[A-Za-z][A-Za-z0-9-]{0,39}") ? token : "(unprintable)";
     }
 
     private static byte[] write(ObjectNode o) {

@@ -142,6 +142,11 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
                 reject(Answers.unsupportedMediaType(), "unsupported_media_type", null);
                 return;
             }
+            String encoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
+            if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.strip())) {
+                reject(Answers.unsupportedEncoding(encoding), "unsupported_media_type", null);
+                return;
+            }
             long length = request.getLength();
             if (length > maxBodyBytes) {
                 reject(Answers.tooLarge(maxBodyBytes), "too_large", "Content-Length " + length);

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  *   <caption>Levels</caption>
  *   <tr><td>accepted, rejected ingest</td><td>DEBUG</td></tr>
  *   <tr><td>delivery attempt</td><td>DEBUG</td></tr>
- *   <tr><td>delivered</td><td>DEBUG</td></tr>
+ *   <tr><td>delivered</td><td>DEBUG; INFO for the first delivery of a key after a retry WARN</td></tr>
  *   <tr><td>retry scheduled</td><td>WARN, rate-limited per ordering key</td></tr>
  *   <tr><td>dead</td><td>ERROR, never rate-limited: each line is an event that will not arrive</td></tr>
  * </table>
@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>Delivered is DEBUG on purpose, not INFO: the agent delivers thousands of events a second at
  * peak and one INFO line each would flood the log and cost more than the delivery itself. The
  * {@code pdaltagent_delivered_total} metric is the place to see that deliveries happen; the log is
- * for what needs a person.
+ * for what needs a person. The exception is the end of a retry storm: the first delivery of a key
+ * whose retries were warned about is one INFO line, so that a person who saw the WARN also sees
+ * that the key's events flow again.
  *
  * <p>An event is named {@code Event(seq=123, key=****abcd)}: the queue's sequence number and the
  * ordering key (a routing key, a secret) masked by {@link Mask#key}. The event body is never
@@ -95,7 +97,11 @@ public final class LoggingListener implements AgentListener {
 
     @Override
     public void delivered(QueuedItem item, int status, Duration sinceAccepted) {
-        if (log.isDebugEnabled()) {
+        Window w = windows.get(item.orderingKey() == null ? "" : item.orderingKey());
+        if (w != null && w.recovered() && log.isInfoEnabled()) {
+            log.info("Delivered {}: status {} after {} attempt(s), {} ms since accepted; this key's deliveries work again",
+                    id(item), status, item.attempts(), sinceAccepted == null ? "?" : sinceAccepted.toMillis());
+        } else if (log.isDebugEnabled()) {
             log.debug("Delivered {}: status {} after {} attempt(s), {} ms since accepted",
                     id(item), status, item.attempts(), sinceAccepted == null ? "?" : sinceAccepted.toMillis());
         }
@@ -118,6 +124,10 @@ public final class LoggingListener implements AgentListener {
 
     @Override
     public void dead(QueuedItem item, int status, String reason) {
+        Window w = windows.get(item.orderingKey() == null ? "" : item.orderingKey());
+        if (w != null) {
+            w.recovered();  // the storm ended with this line
+        }
         log.error("Gave up on {}: {}, {}; after {} attempt(s); it stays dead until retried by a person",
                 id(item), status(status), errorText(reason, item.orderingKey()), item.attempts());
     }
@@ -216,8 +226,11 @@ public final class LoggingListener implements AgentListener {
         private boolean logged;
         private long lastLoggedNanos;
         private long suppressed;
+        /** A retry of the key was warned about (or suppressed) and no delivery has followed yet. */
+        private boolean retrying;
 
         synchronized long admit(long now, long intervalNanos) {
+            retrying = true;
             if (!logged || now - lastLoggedNanos >= intervalNanos) {
                 long s = suppressed;
                 suppressed = 0;
@@ -229,9 +242,16 @@ public final class LoggingListener implements AgentListener {
             return -1;
         }
 
-        /** The next line would be written and there is no count to report. */
+        /** Whether the key was retrying (its storm ends here). */
+        synchronized boolean recovered() {
+            boolean was = retrying;
+            retrying = false;
+            return was;
+        }
+
+        /** The next line would be written, there is no count to report and no recovery to tell. */
         synchronized boolean expired(long now, long intervalNanos) {
-            return suppressed == 0 && (!logged || now - lastLoggedNanos >= intervalNanos);
+            return suppressed == 0 && !retrying && (!logged || now - lastLoggedNanos >= intervalNanos);
         }
     }
 }

@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,19 +29,17 @@ final class KeySchedule {
         Instant dueAt;
     }
 
-    private record Wake(Instant at, String key) {
-    }
-
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<String, Key> keys = new HashMap<>();
     private final ArrayDeque<String> ready = new ArrayDeque<>();
-    private final PriorityQueue<Wake> wakes = new PriorityQueue<>((a, b) -> a.at.compareTo(b.at));
+    private final DueKeys wakes;
     private boolean closed;
 
     KeySchedule(Clock clock) {
         this.clock = clock;
+        this.wakes = new DueKeys(clock);
     }
 
     /** {@code count} new open items of {@code key} are durable (appended at its tail). */
@@ -104,12 +100,7 @@ final class KeySchedule {
                 if (left <= 0) {
                     return List.of();
                 }
-                Wake next = wakes.peek();
-                if (next != null) {
-                    long untilDue = Duration.between(clock.instant(), next.at).toNanos();
-                    left = Math.min(left, Math.max(untilDue, TimeUnit.MILLISECONDS.toNanos(1)));
-                }
-                changed.awaitNanos(left);
+                changed.awaitNanos(wakes.waitNanos(left));
             }
         } finally {
             lock.unlock();
@@ -137,7 +128,7 @@ final class KeySchedule {
             if (dueAt != null && dueAt.isAfter(clock.instant())) {
                 k.status = Status.WAITING;
                 k.dueAt = dueAt;
-                wakes.add(new Wake(dueAt, key));
+                wakes.add(dueAt, key);
             } else {
                 k.status = Status.READY;
                 ready.addLast(key);
@@ -207,15 +198,13 @@ final class KeySchedule {
     }
 
     private void promoteDue() {
-        Instant now = clock.instant();
-        while (!wakes.isEmpty() && !wakes.peek().at.isAfter(now)) {
-            Wake w = wakes.poll();
-            Key k = keys.get(w.key);
-            if (k != null && k.status == Status.WAITING && w.at.equals(k.dueAt)) {
+        wakes.pollDue((key, at) -> {
+            Key k = keys.get(key);
+            if (k != null && k.status == Status.WAITING && at.equals(k.dueAt)) {
                 k.status = Status.READY;
                 k.dueAt = null;
-                ready.addLast(w.key);
+                ready.addLast(key);
             }
-        }
+        });
     }
 }

@@ -148,13 +148,16 @@ public final class SqliteEventQueue implements EventQueue {
     }
 
     private Connection connect(boolean readOnly, int cacheKib) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile);
+        java.util.Properties props = new java.util.Properties();
+        // nothing reads generated keys (rows carry their own seq); without this the driver matches
+        // every INSERT/UPDATE against a pattern to find out whether it should fetch them
+        props.setProperty("jdbc.get_generated_keys", "false");
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile, props);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA busy_timeout = 10000");
             if (!readOnly) {
-                // before anything creates the file: every event touches a leaf page of the by-key
-                // index for its own key, and every touched page goes into the WAL whole; small pages
-                // keep the bytes written per event small (no effect on an existing database)
+                // before anything creates the file: every touched page goes into the WAL whole;
+                // small pages keep the bytes written per event small (no effect on an existing database)
                 s.execute("PRAGMA page_size = " + PAGE_SIZE);
                 s.execute("PRAGMA journal_mode = WAL");
                 s.execute("PRAGMA synchronous = FULL");

@@ -154,6 +154,29 @@ class IngestBadInputTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"gzip", "deflate", "br", "x-unheard-of"})
+    void answersACompressedBodyWith415SayingSo(String encoding) throws Exception {
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(zipped)) {
+            gz.write(GOOD.getBytes(StandardCharsets.UTF_8));
+        }
+        for (String path : JSON_PATHS) {
+            HttpResponse<String> response = bench.send(bench.request(path).header("Content-Encoding", encoding)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray())));
+            IngestBench.assertAnswer(response, 415, """
+                    {"status":"unsupported media type","message":"Event object format is unrecognized",\
+                    "errors":["Content-Encoding %s is not supported; send the body uncompressed"]}""".formatted(encoding));
+        }
+        assertThat(bench.queue.openCount()).isZero();
+        assertThat(bench.listener.events()).last().asString().endsWith(" unsupported_media_type");
+        // "identity" is no encoding at all
+        HttpResponse<String> plain = bench.send(bench.request("/v2/enqueue").header("Content-Encoding", "identity")
+                .POST(HttpRequest.BodyPublishers.ofString(GOOD)));
+        assertThat(plain.statusCode()).isEqualTo(202);
+        deliverAll();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "application/xml",
             "multipart/form-data; boundary=x", "application/json; charset=iso-8859-1", "*/*", "garbage;;;="})
     void ignoresTheContentTypeOnJsonPaths(String contentType) {

@@ -60,13 +60,13 @@ class LoggingListenerTest {
         listener.dead(item, 400, "{\"status\":\"invalid event\",\"message\":\"Event object is invalid\"}");
 
         assertThat(appender.list).extracting(ILoggingEvent::getLevel)
-                .containsExactly(Level.DEBUG, Level.DEBUG, Level.DEBUG, Level.WARN, Level.DEBUG, Level.ERROR);
+                .containsExactly(Level.DEBUG, Level.DEBUG, Level.DEBUG, Level.WARN, Level.INFO, Level.ERROR);
         List<String> lines = messages();
         assertThat(lines.get(0)).contains("/v2/enqueue");
         assertThat(lines.get(1)).contains("/v2/enqueue", "invalid");
         assertThat(lines.get(2)).contains("Event(seq=123, key=****abcd)", "attempt 2", "events /v2/enqueue");
         assertThat(lines.get(3)).contains("Event(seq=123, key=****abcd)", "status 503", "Service Unavailable", "4000 ms");
-        assertThat(lines.get(4)).contains("Event(seq=123, key=****abcd)", "status 202", "1500 ms");
+        assertThat(lines.get(4)).contains("Event(seq=123, key=****abcd)", "status 202", "1500 ms", "work again");
         assertThat(lines.get(5)).contains("Event(seq=123, key=****abcd)", "status 400", "Event object is invalid");
         lines.forEach(l -> assertThat(l).doesNotContain("\n"));
     }
@@ -145,6 +145,24 @@ class LoggingListenerTest {
         listener.retryScheduled(a, 503, "down", Duration.ofSeconds(1));
         assertThat(appender.list).hasSize(6);
         assertThat(messages().get(5)).doesNotContain("suppressed");
+    }
+
+    @Test
+    void theFirstDeliveryAfterARetryWarningIsInfoOnceThenDebug() {
+        QueuedItem a = item(1, KEY, 1);
+        listener.delivered(a, 202, Duration.ZERO);                           // never retried: DEBUG
+        listener.retryScheduled(a, 503, "down", Duration.ofSeconds(1));      // WARN
+        listener.retryScheduled(a, 503, "down", Duration.ofSeconds(1));      // suppressed
+        listener.delivered(item(1, KEY, 3), 202, Duration.ofSeconds(2));     // the key works again: INFO
+        listener.delivered(item(2, KEY, 1), 202, Duration.ZERO);             // DEBUG again
+        listener.delivered(item(3, OTHER_KEY, 1), 202, Duration.ZERO);       // another key: DEBUG
+        listener.retryScheduled(item(4, OTHER_KEY, 1), 500, "x", Duration.ZERO);
+        listener.dead(item(4, OTHER_KEY, 2), 400, "bad");                    // the storm ends with ERROR
+        listener.delivered(item(5, OTHER_KEY, 1), 202, Duration.ZERO);       // DEBUG
+
+        assertThat(appender.list).extracting(ILoggingEvent::getLevel).containsExactly(Level.DEBUG, Level.WARN,
+                Level.INFO, Level.DEBUG, Level.DEBUG, Level.WARN, Level.ERROR, Level.DEBUG);
+        assertThat(messages().get(2)).contains("Event(seq=1, key=****abcd)", "after 3 attempt(s)", "work again");
     }
 
     @Test

@@ -13,6 +13,7 @@ import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.pdaltagent.queue.Completion;
 import io.pdaltagent.queue.DeliveryState;
+import io.pdaltagent.queue.DueKeys;
 import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.KeyStats;
@@ -35,7 +36,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -260,9 +260,6 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
     }
 
-    private record Wake(Instant at, String key) {
-    }
-
     private final Settings settings;
     private final Clock clock;
     private final Connection pubConnection;
@@ -283,7 +280,7 @@ public final class RabbitMqEventQueue implements EventQueue {
     private final Map<String, KeyState> keys = new HashMap<>();
     private final Map<Long, Held> bySeq = new HashMap<>();
     private final ArrayDeque<String> ready = new ArrayDeque<>();
-    private final PriorityQueue<Wake> wakes = new PriorityQueue<>((a, b) -> a.at.compareTo(b.at));
+    private final DueKeys wakes;
     private final LinkedHashMap<Long, QueuedItem> recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, QueuedItem> e) {
@@ -315,6 +312,7 @@ public final class RabbitMqEventQueue implements EventQueue {
     private RabbitMqEventQueue(Settings settings, Clock clock, Connection pub, Connection con) throws IOException {
         this.settings = settings;
         this.clock = clock;
+        this.wakes = new DueKeys(clock);
         this.pubConnection = pub;
         this.conConnection = con;
         this.publisher = new Publisher(pub, settings.confirmWindow());
@@ -893,7 +891,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             return;
         }
         if (head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant())) {
-            wakes.add(new Wake(head.nextAttemptAt, key));
+            wakes.add(head.nextAttemptAt, key);
             return;
         }
         ks.queuedReady = true;
@@ -1100,7 +1098,7 @@ public final class RabbitMqEventQueue implements EventQueue {
                             continue;
                         }
                         if (head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant())) {
-                            wakes.add(new Wake(head.nextAttemptAt, key));
+                            wakes.add(head.nextAttemptAt, key);
                             continue;
                         }
                         if (ks.mustConfirm > part.acksConfirmed) {
@@ -1124,12 +1122,7 @@ public final class RabbitMqEventQueue implements EventQueue {
                 if (left <= 0) {
                     return List.of();
                 }
-                Wake next = wakes.peek();
-                if (next != null) {
-                    long untilDue = Duration.between(clock.instant(), next.at).toNanos();
-                    left = Math.min(left, Math.max(untilDue, TimeUnit.MILLISECONDS.toNanos(1)));
-                }
-                changed.awaitNanos(left);
+                changed.awaitNanos(wakes.waitNanos(left));
             }
         } finally {
             lock.unlock();
@@ -1137,14 +1130,12 @@ public final class RabbitMqEventQueue implements EventQueue {
     }
 
     private void promoteDue() {
-        Instant now = clock.instant();
-        while (!wakes.isEmpty() && !wakes.peek().at.isAfter(now)) {
-            Wake w = wakes.poll();
-            KeyState ks = keys.get(w.key);
+        wakes.pollDue((key, at) -> {
+            KeyState ks = keys.get(key);
             if (ks != null) {
-                makeReadyIfDue(w.key, ks);
+                makeReadyIfDue(key, ks);
             }
-        }
+        });
     }
 
     @Override
