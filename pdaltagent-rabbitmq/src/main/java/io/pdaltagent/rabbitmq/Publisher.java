@@ -26,6 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * within {@link #CONFIRM_TIMEOUT_SECONDS}: no confirm, no success. While a publish has waited that
  * long the publisher counts as down, so that callers answer "unavailable" at once instead of waiting
  * on a broker that has stopped answering without closing the connection (seen while RabbitMQ stops).
+ * The publisher is also down while the broker has blocked the connection (a memory or disk alarm:
+ * RabbitMQ stops reading from publishing connections until it clears), so that callers are told at
+ * once rather than after the confirm timeout.
  */
 final class Publisher {
     static final String SEQ_HEADER = "pdaltagent-seq";
@@ -40,11 +43,22 @@ final class Publisher {
     private final ConcurrentSkipListMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
     private final Set<Long> returned = ConcurrentHashMap.newKeySet();
     private volatile Channel channel;
+    /** Why the broker blocked the connection (connection.blocked), or null. */
+    private volatile String blockedReason;
 
     Publisher(Connection connection, int window) throws IOException {
         this.connection = connection;
         this.window = new Semaphore(window);
+        connection.addBlockedListener(reason -> blockedReason = reason == null || reason.isBlank() ? "no reason given" : reason,
+                () -> blockedReason = null);
+        // a new connection starts unblocked; the broker says so again if its alarm still holds
+        connection.addShutdownListener(cause -> blockedReason = null);
         openChannel();
+    }
+
+    /** Why the broker blocks publishing (a resource alarm), or null when it does not. */
+    String blockedReason() {
+        return blockedReason;
     }
 
     private void openChannel() throws IOException {
@@ -115,7 +129,7 @@ final class Publisher {
 
     boolean isUp() {
         Channel ch = channel;
-        if (!connection.isOpen() || ch == null || !ch.isOpen()) {
+        if (!connection.isOpen() || ch == null || !ch.isOpen() || blockedReason != null) {
             return false;
         }
         Map.Entry<Long, Pending> oldest = outstanding.firstEntry();
@@ -126,7 +140,9 @@ final class Publisher {
     /** Publishes to a queue through the default exchange; completes once the broker confirmed. */
     CompletableFuture<Void> publish(String queue, AMQP.BasicProperties props, byte[] body, long itemSeq) {
         if (!isUp()) {
-            return CompletableFuture.failedFuture(new StoreUnavailableException("the broker is not connected"));
+            String blocked = blockedReason;
+            return CompletableFuture.failedFuture(new StoreUnavailableException(blocked != null
+                    ? "the broker blocks publishing (" + blocked + ")" : "the broker is not connected"));
         }
         try {
             if (!window.tryAcquire(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
