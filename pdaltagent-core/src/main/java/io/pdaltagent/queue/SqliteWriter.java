@@ -65,6 +65,11 @@ final class SqliteWriter {
     private long nextSeq;
     private volatile boolean stopping;
     private volatile boolean healthy = true;
+    /** A group commit slower than this is logged (see noteSlowCommit); the writer's thread only. */
+    static final long SLOW_COMMIT_NANOS = 200_000_000L;
+    static final long SLOW_COMMIT_WARN_INTERVAL_NANOS = 10_000_000_000L;
+    private long slowCommits;
+    private long lastSlowWarn;
 
     SqliteWriter(Connection conn, Clock clock) throws SQLException {
         this.conn = conn;
@@ -166,6 +171,27 @@ final class SqliteWriter {
         }
     }
 
+    /**
+     * A commit this slow holds every client waiting for its answer: one WARN line (at most one per
+     * {@link #SLOW_COMMIT_WARN_INTERVAL_NANOS}) says how long and where the time went, so that a slow
+     * or stalling disk shows in the log.
+     */
+    private void noteSlowCommit(int ops, long started, long committing, long done) {
+        long total = done - started;
+        if (total < SLOW_COMMIT_NANOS) {
+            return;
+        }
+        slowCommits++;
+        if (lastSlowWarn != 0 && done - lastSlowWarn < SLOW_COMMIT_WARN_INTERVAL_NANOS) {
+            return;
+        }
+        LOG.warn("queue commit of {} operation(s) took {} ms ({} ms writing, {} ms committing and syncing); "
+                        + "{} slow commit(s) since the last warning: the disk is slow, and clients wait as long for answers",
+                ops, total / 1_000_000, (committing - started) / 1_000_000, (done - committing) / 1_000_000, slowCommits);
+        slowCommits = 0;
+        lastSlowWarn = done;
+    }
+
     /** Runs the batch: inserts and updates in one transaction; each admin operation in its own. */
     private void process(List<Op> batch) {
         List<Op> group = new ArrayList<>(batch.size());
@@ -186,6 +212,7 @@ final class SqliteWriter {
             return;
         }
         long seqBefore = nextSeq;
+        long started = System.nanoTime();
         long[] seqs = new long[group.size()];
         Throwable[] opErrors = new Throwable[group.size()];
         long now = clock.millis();
@@ -239,8 +266,10 @@ final class SqliteWriter {
             if (pendingInserts > 0) {
                 insert.executeBatch();
             }
+            long committing = System.nanoTime();
             conn.commit();
             healthy = true;
+            noteSlowCommit(group.size(), started, committing, System.nanoTime());
         } catch (SQLException e) {
             nextSeq = seqBefore;
             rollbackQuietly();
