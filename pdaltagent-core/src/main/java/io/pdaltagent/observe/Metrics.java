@@ -48,6 +48,9 @@ import java.util.concurrent.atomic.LongAdder;
  * pdaltagent_queue_dead                           gauge                   │
  * pdaltagent_queue_delivered_retained             gauge                   │
  * pdaltagent_queue_oldest_pending_age_seconds     gauge, 0 when none open ┘
+ * pdaltagent_queue_commits_total                  counter ┐ the embedded store only
+ * pdaltagent_queue_commit_seconds_total           counter │ (commitStats() not null)
+ * pdaltagent_queue_slow_commits_total             counter ┘ over CommitStats.SLOW_SECONDS
  * process_resident_memory_bytes                   gauge, from /proc/self/status when present
  * jvm_memory_used_bytes{area="heap|nonheap"}      gauge
  * jvm_threads_live                                gauge
@@ -286,6 +289,22 @@ public final class Metrics implements AgentListener {
         x.family(P + "queue_oldest_pending_age_seconds", "gauge",
                 "Age of the oldest open item since its acceptance; 0 when none is open.");
         x.sample(P + "queue_oldest_pending_age_seconds", formatDouble(age));
+        io.pdaltagent.queue.CommitStats commits = null;
+        try {
+            commits = queue.commitStats();
+        } catch (RuntimeException e) {
+            // no timings this time; the rest of the queue's metrics stand
+        }
+        if (commits != null) {
+            x.family(P + "queue_commits_total", "counter", "Commits of the embedded store (each 202 waits for one).");
+            x.sample(P + "queue_commits_total", Long.toString(commits.commits()));
+            x.family(P + "queue_commit_seconds_total", "counter", "Time spent in those commits, syncing to disk included.");
+            x.sample(P + "queue_commit_seconds_total", formatDouble(commits.seconds()));
+            x.family(P + "queue_slow_commits_total", "counter",
+                    "Commits that took over " + formatDouble(io.pdaltagent.queue.CommitStats.SLOW_SECONDS)
+                            + " s: clients waited as long; nearly always the disk's sync.");
+            x.sample(P + "queue_slow_commits_total", Long.toString(commits.slow()));
+        }
         java.util.List<io.pdaltagent.queue.PartitionStats> partitions;
         try {
             partitions = queue.partitionStats();

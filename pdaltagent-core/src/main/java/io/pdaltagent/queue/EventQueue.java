@@ -83,6 +83,11 @@ public interface EventQueue extends AutoCloseable {
         return List.of();
     }
 
+    /** Commit timings of a store that commits on its own (the embedded one); null for others. */
+    default CommitStats commitStats() {
+        return null;
+    }
+
     /** Stops claims, waits for pending writes, and closes the store. */
     @Override
     void close();

@@ -492,6 +492,11 @@ public final class SqliteEventQueue implements EventQueue {
     }
 
     @Override
+    public CommitStats commitStats() {
+        return writer.commitStats();
+    }
+
+    @Override
     public boolean isHealthy() {
         return !closed && writer.isHealthy();
     }

@@ -65,11 +65,14 @@ final class SqliteWriter {
     private long nextSeq;
     private volatile boolean stopping;
     private volatile boolean healthy = true;
-    /** A group commit slower than this is logged (see noteSlowCommit); the writer's thread only. */
-    static final long SLOW_COMMIT_NANOS = 200_000_000L;
+    /** A group commit slower than this is logged (see noteSlowCommit). */
+    static final long SLOW_COMMIT_NANOS = Math.round(CommitStats.SLOW_SECONDS * 1e9);
     static final long SLOW_COMMIT_WARN_INTERVAL_NANOS = 10_000_000_000L;
-    private long slowCommits;
+    private long slowSinceWarn;  // the writer's thread only
     private long lastSlowWarn;
+    private final java.util.concurrent.atomic.LongAdder commits = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder commitNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder slowCommits = new java.util.concurrent.atomic.LongAdder();
 
     SqliteWriter(Connection conn, Clock clock) throws SQLException {
         this.conn = conn;
@@ -111,6 +114,11 @@ final class SqliteWriter {
         }
         ops.add(op);
         return (CompletableFuture<T>) op.future();
+    }
+
+    /** Group commits so far (admin operations, which commit alone, are not counted). */
+    CommitStats commitStats() {
+        return new CommitStats(commits.sum(), commitNanos.sum() / 1e9, slowCommits.sum());
     }
 
     boolean isHealthy() {
@@ -178,17 +186,20 @@ final class SqliteWriter {
      */
     private void noteSlowCommit(int ops, long started, long committing, long done) {
         long total = done - started;
+        commits.increment();
+        commitNanos.add(total);
         if (total < SLOW_COMMIT_NANOS) {
             return;
         }
-        slowCommits++;
+        slowCommits.increment();
+        slowSinceWarn++;
         if (lastSlowWarn != 0 && done - lastSlowWarn < SLOW_COMMIT_WARN_INTERVAL_NANOS) {
             return;
         }
         LOG.warn("queue commit of {} operation(s) took {} ms ({} ms writing, {} ms committing and syncing); "
                         + "{} slow commit(s) since the last warning: the disk is slow, and clients wait as long for answers",
-                ops, total / 1_000_000, (committing - started) / 1_000_000, (done - committing) / 1_000_000, slowCommits);
-        slowCommits = 0;
+                ops, total / 1_000_000, (committing - started) / 1_000_000, (done - committing) / 1_000_000, slowSinceWarn);
+        slowSinceWarn = 0;
         lastSlowWarn = done;
     }
 

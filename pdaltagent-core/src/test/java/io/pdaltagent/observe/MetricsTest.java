@@ -145,6 +145,28 @@ class MetricsTest {
     }
 
     @Test
+    void commitTimingsOfTheEmbeddedStoreAreCounters() {
+        EventQueue timed = new io.pdaltagent.testing.ForwardingEventQueue(queue) {
+            @Override
+            public io.pdaltagent.queue.CommitStats commitStats() {
+                return new io.pdaltagent.queue.CommitStats(1200, 1.75, 3);
+            }
+        };
+        Map<String, PromText.Family> f = PromText.parse(metrics.scrape(timed, clock));
+        java.util.function.ToDoubleFunction<String> counter = name -> {
+            PromText.Family fam = f.get(P + name);
+            assertThat(fam).as(name).isNotNull();
+            assertThat(fam.type).isEqualTo("counter");
+            return fam.value(fam.name);
+        };
+        assertThat(counter.applyAsDouble("queue_commits_total")).isEqualTo(1200);
+        assertThat(counter.applyAsDouble("queue_commit_seconds_total")).isEqualTo(1.75);
+        assertThat(counter.applyAsDouble("queue_slow_commits_total")).isEqualTo(3);
+        assertThat(PromText.parse(metrics.scrape(queue, clock))).as("a store without timings: no families")
+                .doesNotContainKey(P + "queue_commits_total");
+    }
+
+    @Test
     void gaugesReflectTheQueue() throws Exception {
         queue.append(newItem("key-a", T0)).get();
         clock.advance(Duration.ofSeconds(10));

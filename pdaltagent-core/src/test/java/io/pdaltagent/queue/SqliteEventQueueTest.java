@@ -30,6 +30,17 @@ class SqliteEventQueueTest extends EventQueueContract {
     }
 
     @Test
+    void commitsAreCountedAndTimed() {
+        CommitStats before = queue.commitStats();
+        append("k1", "a");
+        append("k1", "b");
+        CommitStats after = queue.commitStats();
+        assertThat(after.commits() - before.commits()).isBetween(1L, 2L);
+        assertThat(after.seconds()).isGreaterThan(before.seconds());
+        assertThat(after.slow()).isGreaterThanOrEqualTo(before.slow());
+    }
+
+    @Test
     void itemsSurviveAReopenInOrder() throws Exception {
         append("k1", "a");
         append("k1", "b");

@@ -21,6 +21,11 @@ public class ForwardingEventQueue implements EventQueue {
     }
 
     @Override
+    public io.pdaltagent.queue.CommitStats commitStats() {
+        return delegate.commitStats();
+    }
+
+    @Override
     public CompletableFuture<Long> append(NewItem item) {
         return delegate.append(item);
     }
