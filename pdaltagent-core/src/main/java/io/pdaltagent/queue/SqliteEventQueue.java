@@ -555,7 +555,8 @@ public final class SqliteEventQueue implements EventQueue {
         }
     }
 
-    private <T> T writeAndWait(SqlFunction<T> f) {
+    /** Runs {@code f} on the writer's connection, in its own transaction (admin operations; tests). */
+    <T> T writeAndWait(SqlFunction<T> f) {
         if (closed) {
             throw new StoreUnavailableException("queue closed");
         }

@@ -68,7 +68,13 @@ final class SqliteWriter {
     /** A group commit slower than this is logged (see noteSlowCommit). */
     static final long SLOW_COMMIT_NANOS = Math.round(CommitStats.SLOW_SECONDS * 1e9);
     static final long SLOW_COMMIT_WARN_INTERVAL_NANOS = 10_000_000_000L;
-    private long slowSinceWarn;  // the writer's thread only
+    /** False when no transaction could be opened after a failure: nothing is written until one is. */
+    private boolean inTransaction = true;  // the writer's thread only, as are the fields below
+    private long failingSinceNanos;
+    private long failedCommits;
+    private long lastFailureLogNanos;
+    static final long FAILURE_LOG_INTERVAL_NANOS = 30_000_000_000L;
+    private long slowSinceWarn;
     private long lastSlowWarn;
     private final java.util.concurrent.atomic.LongAdder commits = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder commitNanos = new java.util.concurrent.atomic.LongAdder();
@@ -222,8 +228,14 @@ final class SqliteWriter {
         if (group.isEmpty()) {
             return;
         }
-        long seqBefore = nextSeq;
         long started = System.nanoTime();
+        if (!inTransaction && !restoreTransaction()) {
+            writeFailed(group.size(), "no transaction could be opened on the queue's database");
+            StoreUnavailableException failure = new StoreUnavailableException("cannot store: the queue's database "
+                    + "could not open a transaction");
+            group.forEach(op -> op.future().completeExceptionally(failure));
+            return;
+        }
         long[] seqs = new long[group.size()];
         Throwable[] opErrors = new Throwable[group.size()];
         long now = clock.millis();
@@ -279,13 +291,13 @@ final class SqliteWriter {
             }
             long committing = System.nanoTime();
             conn.commit();
-            healthy = true;
+            writeWorked();
             noteSlowCommit(group.size(), started, committing, System.nanoTime());
         } catch (SQLException e) {
-            nextSeq = seqBefore;
-            rollbackQuietly();
-            healthy = false;
-            LOG.error("queue write failed ({} operation(s) not stored): {}", group.size(), e.getMessage());
+            // the group's sequence numbers are not used again: should a failed commit have stored
+            // anything after all, a later row must not collide with it (gaps are harmless)
+            restoreTransaction();
+            writeFailed(group.size(), e.getMessage());
             StoreUnavailableException failure = new StoreUnavailableException("cannot store: " + e.getMessage(), e);
             group.forEach(op -> op.future().completeExceptionally(failure));
             return;
@@ -309,11 +321,14 @@ final class SqliteWriter {
         T result;
         try {
             // operations that delete rows may delete the newest ones: keep the high-water mark first
+            if (!inTransaction && !restoreTransaction()) {
+                throw new StoreUnavailableException("cannot store: the queue's database could not open a transaction");
+            }
             saveHighWaterMark();
             result = run.fn().apply(conn);
             conn.commit();
         } catch (SQLException | RuntimeException e) {
-            rollbackQuietly();
+            restoreTransaction();
             run.future().completeExceptionally(e);
             return;
         }
@@ -330,11 +345,60 @@ final class SqliteWriter {
         saveSeq.executeUpdate();
     }
 
-    private void rollbackQuietly() {
+    /**
+     * After a failed statement or commit: rolls back and makes sure a transaction is open for the next
+     * write; returns whether one is. SQLite may already have rolled back by itself (a full disk, an
+     * I/O error); the driver's rollback then fails, and as the driver opens the next transaction only
+     * after a successful commit or rollback, the next statements would each be stored at once,
+     * whatever became of their group (seen with a full disk: events answered 503 yet stored, and
+     * every later write failing on "cannot commit - no transaction is active"). So a BEGIN follows a
+     * failed rollback; while neither works, the writer writes nothing.
+     */
+    private boolean restoreTransaction() {
         try {
             conn.rollback();
+            inTransaction = true;
+            return true;
         } catch (SQLException e) {
             LOG.debug("rollback: {}", e.getMessage());
+        }
+        try (Statement s = conn.createStatement()) {
+            s.execute("BEGIN");
+            inTransaction = true;
+        } catch (SQLException e) {
+            LOG.debug("begin: {}", e.getMessage());
+            inTransaction = false;
+        }
+        return inTransaction;
+    }
+
+    /**
+     * A failed group commit: one ERROR when writes start failing, then at most one every
+     * {@link #FAILURE_LOG_INTERVAL_NANOS} with the count (a full disk would otherwise write a line
+     * per client retry, onto the same disk).
+     */
+    private void writeFailed(int ops, String reason) {
+        long now = System.nanoTime();
+        failedCommits++;
+        if (healthy) {
+            healthy = false;
+            failingSinceNanos = now;
+            failedCommits = 1;
+            lastFailureLogNanos = now;
+            LOG.error("queue writes fail ({} operation(s) not stored): {}; events are answered 503 until writes work "
+                    + "again", ops, reason);
+        } else if (now - lastFailureLogNanos >= FAILURE_LOG_INTERVAL_NANOS) {
+            lastFailureLogNanos = now;
+            LOG.error("queue writes still fail after {} s ({} failed commits): {}",
+                    (now - failingSinceNanos) / 1_000_000_000L, failedCommits, reason);
+        }
+    }
+
+    private void writeWorked() {
+        if (!healthy) {
+            LOG.info("queue writes work again after {} s ({} failed commits)",
+                    (System.nanoTime() - failingSinceNanos) / 1_000_000_000L, failedCommits);
+            healthy = true;
         }
     }
 }

@@ -29,6 +29,77 @@ class SqliteEventQueueTest extends EventQueueContract {
         queue = SqliteEventQueue.open(dir, clock, 1_000);
     }
 
+    /** Caps the database at its current size plus {@code extraPages} (SQLite then fails writes with SQLITE_FULL). */
+    private void capDatabase(long extraPages) {
+        ((SqliteEventQueue) queue).writeAndWait(c -> {
+            try (java.sql.Statement s = c.createStatement()) {
+                long pages;
+                try (java.sql.ResultSet rs = s.executeQuery("PRAGMA page_count")) {
+                    pages = rs.next() ? rs.getLong(1) : 0;
+                }
+                s.execute("PRAGMA max_page_count = " + (pages + extraPages));
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aFullDiskCostsOnlyTheEventsRefusedWhileFullAndWritesWorkAgainOnceThereIsRoom() throws Exception {
+        String big = "x".repeat(3000);
+        java.util.Map<String, List<String>> acked = new java.util.TreeMap<>();
+        java.util.function.BiConsumer<String, String> send = (key, body) -> {
+            try {
+                append(key, body);
+                acked.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(body);
+            } catch (java.util.concurrent.CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(StoreUnavailableException.class);
+            }
+        };
+        for (int i = 0; i < 10; i++) {
+            send.accept("k" + (i % 3), i + big);
+        }
+        capDatabase(20);
+        int refused = 0;
+        for (int i = 10; i < 200; i++) {
+            int before = acked.values().stream().mapToInt(List::size).sum();
+            send.accept("k" + (i % 3), i + big);
+            if (acked.values().stream().mapToInt(List::size).sum() == before) {
+                refused++;
+            }
+        }
+        assertThat(refused).as("writes refused while the database is full").isGreaterThan(100);
+        assertThat(queue.isHealthy()).isFalse();
+
+        capDatabase(1_000_000);
+        for (int i = 200; i < 210; i++) {
+            send.accept("k" + (i % 3), i + big);
+        }
+        assertThat(acked.values().stream().mapToInt(List::size).sum()).as("accepted in all").isGreaterThan(20);
+        assertThat(queue.isHealthy()).isTrue();
+
+        // exactly what was acknowledged is stored (nothing refused slipped in), in order per key
+        java.util.Map<String, List<String>> inStore = new java.util.TreeMap<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("queue.db"));
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT ordering_key, body FROM items ORDER BY seq")) {
+            while (rs.next()) {
+                inStore.computeIfAbsent(rs.getString(1), k -> new java.util.ArrayList<>())
+                        .add(new String(rs.getBytes(2), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(inStore).isEqualTo(acked);
+        // and the queue hands out exactly those, key by key
+        java.util.Map<String, List<String>> delivered = new java.util.TreeMap<>();
+        for (List<QueuedItem> batch = claimAll(); !batch.isEmpty(); batch = claimAll()) {
+            for (QueuedItem i : batch) {
+                delivered.computeIfAbsent(i.orderingKey(), k -> new java.util.ArrayList<>()).add(body(i));
+                queue.complete(i, new Completion.Delivered(202)).join();
+            }
+        }
+        assertThat(delivered).isEqualTo(acked);
+        assertThat(queue.openCount()).isZero();
+    }
+
     @Test
     void commitsAreCountedAndTimed() {
         CommitStats before = queue.commitStats();
