@@ -97,7 +97,7 @@ public final class LoggingListener implements AgentListener {
 
     @Override
     public void delivered(QueuedItem item, int status, Duration sinceAccepted) {
-        Window w = windows.get(item.orderingKey() == null ? "" : item.orderingKey());
+        Window w = windows.get(windowKey(item.orderingKey()));
         if (w != null && w.recovered() && log.isInfoEnabled()) {
             log.info("Delivered {}: status {} after {} attempt(s), {} ms since accepted; this key's deliveries work again",
                     id(item), status, item.attempts(), sinceAccepted == null ? "?" : sinceAccepted.toMillis());
@@ -124,7 +124,7 @@ public final class LoggingListener implements AgentListener {
 
     @Override
     public void dead(QueuedItem item, int status, String reason) {
-        Window w = windows.get(item.orderingKey() == null ? "" : item.orderingKey());
+        Window w = windows.get(windowKey(item.orderingKey()));
         if (w != null) {
             w.recovered();  // the storm ended with this line
         }
@@ -196,8 +196,12 @@ public final class LoggingListener implements AgentListener {
      * Whether a WARN line for the key may be written now: -1 when it is suppressed, otherwise the
      * number of lines suppressed for the key since the last one written.
      */
+    private static String windowKey(String orderingKey) {
+        return orderingKey == null ? "" : orderingKey;
+    }
+
     private long admit(String key) {
-        String k = key == null ? "" : key;
+        String k = windowKey(key);
         Window w = windows.get(k);
         if (w == null) {
             if (windows.size() >= MAX_TRACKED_KEYS) {

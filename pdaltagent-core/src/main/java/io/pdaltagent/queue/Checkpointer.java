@@ -52,8 +52,8 @@ final class Checkpointer {
         try {
             while (!stop.await(INTERVAL_MILLIS, TimeUnit.MILLISECONDS)) {
                 try {
-                    long[] r = checkpoint("PASSIVE");
-                    if (r != null && r[0] > restartAboveFrames) {
+                    Pass r = checkpoint("PASSIVE");
+                    if (r != null && r.logFrames() > restartAboveFrames) {
                         restart();
                     }
                 } catch (SQLException | RuntimeException e) {
@@ -74,22 +74,26 @@ final class Checkpointer {
      */
     private void restart() throws SQLException {
         for (int pass = 0; pass < MAX_PASSIVE_PASSES; pass++) {
-            long[] r = checkpoint("PASSIVE");
-            if (r == null || r[0] - r[1] <= SMALL_REMAINDER_FRAMES) {
+            Pass r = checkpoint("PASSIVE");
+            if (r == null || r.logFrames() - r.copiedFrames() <= SMALL_REMAINDER_FRAMES) {
                 break;
             }
         }
         checkpoint("RESTART");
     }
 
-    /** Runs a checkpoint; returns the frames in the log and those copied, or null when it did not complete. */
-    private long[] checkpoint(String mode) throws SQLException {
+    /** What a checkpoint pass found: the frames in the log, and how many of them are copied into the database. */
+    private record Pass(long logFrames, long copiedFrames) {
+    }
+
+    /** Runs a checkpoint; null when it did not complete. */
+    private Pass checkpoint(String mode) throws SQLException {
         try (Statement s = conn.createStatement();
              ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
             if (!rs.next() || rs.getInt(1) != 0) {
                 return null;
             }
-            return new long[] {rs.getLong(2), rs.getLong(3)};
+            return new Pass(rs.getLong(2), rs.getLong(3));
         }
     }
 

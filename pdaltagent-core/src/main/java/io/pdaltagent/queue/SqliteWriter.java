@@ -65,7 +65,7 @@ final class SqliteWriter {
     private long nextSeq;
     private volatile boolean stopping;
     private volatile boolean healthy = true;
-    /** A group commit slower than this is logged (see noteSlowCommit). */
+    /** A group commit slower than this is logged (see recordCommit). */
     static final long SLOW_COMMIT_NANOS = Math.round(CommitStats.SLOW_SECONDS * 1e9);
     static final long SLOW_COMMIT_WARN_INTERVAL_NANOS = 10_000_000_000L;
     /** False when no transaction could be opened after a failure: nothing is written until one is. */
@@ -186,11 +186,11 @@ final class SqliteWriter {
     }
 
     /**
-     * A commit this slow holds every client waiting for its answer: one WARN line (at most one per
-     * {@link #SLOW_COMMIT_WARN_INTERVAL_NANOS}) says how long and where the time went, so that a slow
-     * or stalling disk shows in the log.
+     * Counts a group commit and its time (for {@link #commitStats}). A slow one holds every client
+     * waiting for its answer: one WARN line (at most one per {@link #SLOW_COMMIT_WARN_INTERVAL_NANOS})
+     * says how long and where the time went, so that a slow or stalling disk shows in the log.
      */
-    private void noteSlowCommit(int ops, long started, long committing, long done) {
+    private void recordCommit(int ops, long started, long committing, long done) {
         long total = done - started;
         commits.increment();
         commitNanos.add(total);
@@ -292,7 +292,7 @@ final class SqliteWriter {
             long committing = System.nanoTime();
             conn.commit();
             writeWorked();
-            noteSlowCommit(group.size(), started, committing, System.nanoTime());
+            recordCommit(group.size(), started, committing, System.nanoTime());
         } catch (SQLException e) {
             // the group's sequence numbers are not used again: should a failed commit have stored
             // anything after all, a later row must not collide with it (gaps are harmless)

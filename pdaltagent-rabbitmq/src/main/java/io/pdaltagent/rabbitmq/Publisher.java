@@ -43,22 +43,25 @@ final class Publisher {
     private final ConcurrentSkipListMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
     private final Set<Long> returned = ConcurrentHashMap.newKeySet();
     private volatile Channel channel;
-    /** Why the broker blocked the connection (connection.blocked), or null. */
-    private volatile String blockedReason;
+    private final BrokerBlock block;
 
     Publisher(Connection connection, int window) throws IOException {
         this.connection = connection;
         this.window = new Semaphore(window);
-        connection.addBlockedListener(reason -> blockedReason = reason == null || reason.isBlank() ? "no reason given" : reason,
-                () -> blockedReason = null);
-        // a new connection starts unblocked; the broker says so again if its alarm still holds
-        connection.addShutdownListener(cause -> blockedReason = null);
+        this.block = BrokerBlock.watch(connection);
         openChannel();
     }
 
     /** Why the broker blocks publishing (a resource alarm), or null when it does not. */
     String blockedReason() {
-        return blockedReason;
+        return block.reason();
+    }
+
+    /** What a caller is told while {@link #isUp} is false. */
+    StoreUnavailableException unavailable() {
+        String blocked = block.reason();
+        return new StoreUnavailableException(blocked != null
+                ? "the broker blocks publishing (" + blocked + ")" : "the broker is not connected");
     }
 
     private void openChannel() throws IOException {
@@ -129,7 +132,7 @@ final class Publisher {
 
     boolean isUp() {
         Channel ch = channel;
-        if (!connection.isOpen() || ch == null || !ch.isOpen() || blockedReason != null) {
+        if (!connection.isOpen() || ch == null || !ch.isOpen() || block.reason() != null) {
             return false;
         }
         Map.Entry<Long, Pending> oldest = outstanding.firstEntry();
@@ -140,9 +143,7 @@ final class Publisher {
     /** Publishes to a queue through the default exchange; completes once the broker confirmed. */
     CompletableFuture<Void> publish(String queue, AMQP.BasicProperties props, byte[] body, long itemSeq) {
         if (!isUp()) {
-            String blocked = blockedReason;
-            return CompletableFuture.failedFuture(new StoreUnavailableException(blocked != null
-                    ? "the broker blocks publishing (" + blocked + ")" : "the broker is not connected"));
+            return CompletableFuture.failedFuture(unavailable());
         }
         try {
             if (!window.tryAcquire(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

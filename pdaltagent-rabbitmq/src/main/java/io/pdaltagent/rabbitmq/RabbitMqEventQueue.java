@@ -267,8 +267,7 @@ public final class RabbitMqEventQueue implements EventQueue {
     private final Publisher publisher;
     private Channel adminChannel;  // under adminLock; reopened when the broker closed it
     private Channel presenceChannel;
-    /** Why the broker blocked the consumers' connection (connection.blocked), or null. */
-    private volatile String consumerBlocked;
+    private final BrokerBlock consumerBlock;
     private final ReentrantLock adminLock = new ReentrantLock();
     private final ReentrantLock dlqLock = new ReentrantLock();
     private final ReentrantLock appendLock = new ReentrantLock();
@@ -343,10 +342,8 @@ public final class RabbitMqEventQueue implements EventQueue {
         pub.addBlockedListener(reason -> LOG.warn("queue: the broker blocks publishing ({}): events are answered 503 "
                         + "and deliveries pause until the broker's alarm clears", reason),
                 () -> LOG.info("queue: the broker takes messages again (its alarm cleared)"));
-        con.addBlockedListener(reason -> consumerBlocked = reason == null || reason.isBlank() ? "no reason given" : reason,
-                () -> consumerBlocked = null);
+        this.consumerBlock = BrokerBlock.watch(con);
         con.addShutdownListener(cause -> {
-            consumerBlocked = null;
             if (!closed) {
                 LOG.warn("queue: lost the consumers' broker connection ({}); held messages go back to the broker",
                         cause.getMessage());
@@ -688,9 +685,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
         }
         if (!publisher.isUp()) {
-            String blocked = publisher.blockedReason();
-            return CompletableFuture.failedFuture(new StoreUnavailableException(blocked != null
-                    ? "the broker blocks publishing (" + blocked + ")" : "the broker is not connected"));
+            return CompletableFuture.failedFuture(publisher.unavailable());
         }
         long max = settings.maxOpen();
         // the broker's ready counts are refreshed every second in the background; only an estimate at
@@ -1561,7 +1556,7 @@ public final class RabbitMqEventQueue implements EventQueue {
         m.put("consume_connection", conConnection.isOpen() ? "up" : "down");
         m.put("partitions", settings.partitions());
         m.put("unconfirmed_publishes", publisher.outstanding());
-        String blocked = publisher.blockedReason() != null ? publisher.blockedReason() : consumerBlocked;
+        String blocked = publisher.blockedReason() != null ? publisher.blockedReason() : consumerBlock.reason();
         if (blocked != null) {
             m.put("blocked_by_broker", blocked);
         }

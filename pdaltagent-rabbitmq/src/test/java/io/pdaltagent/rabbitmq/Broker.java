@@ -1,7 +1,10 @@
 package io.pdaltagent.rabbitmq;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -38,13 +41,8 @@ public final class Broker {
             throw new IllegalStateException("could not kill the broker's VM, pid " + pid);
         }
         // the node is gone once rabbitmqctl cannot reach it
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (new ProcessBuilder("rabbitmqctl", "-q", "ping").start().waitFor() == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the broker still answers 30 s after SIGKILL");
-            }
-            Thread.onSpinWait();
-        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> new ProcessBuilder("rabbitmqctl", "-q", "ping").start().waitFor() != 0);
         whileDown.run();
         Process start = new ProcessBuilder("rabbitmq-server", "-detached").redirectErrorStream(true).start();
         String out = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -52,17 +50,9 @@ public final class Broker {
             throw new IllegalStateException("rabbitmq-server -detached failed: " + out);
         }
         // the node takes a moment to be reachable at all; await_startup fails until then
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true) {
-            try {
-                ctl("await_startup", "--timeout", "20");
-                return;
-            } catch (IllegalStateException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-        }
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptionsInstanceOf(IllegalStateException.class)
+                .until(() -> ctl("await_startup", "--timeout", "20") != null);
     }
 
     /** Creates a virtual host guest may use; returns its name. */
