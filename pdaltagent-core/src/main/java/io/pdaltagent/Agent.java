@@ -57,6 +57,7 @@ public final class Agent implements AutoCloseable {
     private final ScheduledExecutorService housekeeper;
     private final SpoolImporter spool;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private WebhookRelay webhooks;
 
     private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper,
                   SpoolImporter spool) {
@@ -88,6 +89,7 @@ public final class Agent implements AutoCloseable {
         EventQueue queue = openQueue(config.queue(), clock);
         Dispatcher dispatcher = null;
         IngestServer server = null;
+        WebhookRelay webhooks = null;
         ScheduledExecutorService housekeeper = null;
         SpoolImporter spool = null;
         try {
@@ -95,11 +97,14 @@ public final class Agent implements AutoCloseable {
             AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener()));
             AgentConfig.DeliveryConfig dc = config.delivery();
             HttpSender sender = new HttpSender(dc.eventsBaseUrl(), dc.timeout(), proxies,
-                    proxies.authenticator(), version());
+                    proxies.authenticator(), version(), WebhookRelay.headers(config.webhook()));
             dispatcher = new Dispatcher(queue, sender, new RetryPolicy(),
                     Backoff.exponentialFullJitter(dc.retryBase(), dc.retryMax(), RandomGenerator.getDefault()),
                     listener, clock, dc);
             dispatcher.start();
+
+            // before the housekeeper: the relay's crash recovery looks for its webhooks in the queue
+            webhooks = WebhookRelay.start(config, queue, proxies, metrics, clock, version());
 
             housekeeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeper").daemon(true).factory());
             EventQueue q = queue;
@@ -119,10 +124,15 @@ public final class Agent implements AutoCloseable {
             server.start();
             LOG.info("pdaltagent ready: http port {}, https port {}, delivering to {}", server.httpPort(),
                     server.httpsPort(), dc.eventsBaseUrl());
-            return new Agent(queue, dispatcher, server, housekeeper, spool);
+            Agent agent = new Agent(queue, dispatcher, server, housekeeper, spool);
+            agent.webhooks = webhooks;
+            return agent;
         } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
+            }
+            if (webhooks != null) {
+                webhooks.close();
             }
             if (spool != null) {
                 spool.close();
@@ -193,6 +203,9 @@ public final class Agent implements AutoCloseable {
         try {
             server.close();
             spool.close();
+            if (webhooks != null) {
+                webhooks.close();
+            }
             dispatcher.close();
             housekeeper.shutdownNow();
             queue.close();

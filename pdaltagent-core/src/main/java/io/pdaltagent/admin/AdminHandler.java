@@ -131,6 +131,10 @@ public final class AdminHandler extends Handler.Abstract {
             l.put("status", last.status());
             body.put("last_delivery", l);
         }
+        io.pdaltagent.observe.PollerStats poller = metrics.pollerStats();
+        if (poller != null) {
+            body.put("webhook_poller", pollerJson(poller, clock.instant()));
+        }
         body.put("version", version);
         send(response, callback, error == null ? 200 : 503, JSON_TYPE, json(body), head);
     }
@@ -144,6 +148,24 @@ public final class AdminHandler extends Handler.Abstract {
         Instant oldest = s.oldestOpenAcceptedAt();
         q.put("oldest_pending_age_seconds", oldest == null ? null : Math.max(0, Duration.between(oldest, now).getSeconds()));
         return q;
+    }
+
+    /**
+     * {@code "webhook_poller":{"state","last_poll_at","last_outcome","last_error","lag_seconds",
+     * "entries_forwarded","activity_store"}}: a refused token shows here (state {@code unauthorized})
+     * without failing the health check, since ingest and delivery still work.
+     */
+    private static Map<String, Object> pollerJson(io.pdaltagent.observe.PollerStats p, Instant now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", p.state());
+        m.put("last_poll_at", p.lastPollAt() == null ? null : p.lastPollAt().toString());
+        m.put("last_outcome", p.lastOutcome());
+        m.put("last_error", p.lastError());
+        m.put("lag_seconds", p.cursor() == null ? null : Math.max(0, Duration.between(p.cursor(), now).getSeconds()));
+        m.put("entries_forwarded", p.entriesForwarded());
+        m.put("rate_limited", p.rateLimited());
+        m.put("activity_store", p.activityStore());
+        return m;
     }
 
     private static String describe(RuntimeException e) {

@@ -8,7 +8,13 @@ import java.time.Duration;
  * The agent's whole configuration: one immutable tree, validated once by {@link EnvConfig}. Each
  * component receives only its own part.
  */
-public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
+public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug,
+                          WebhookConfig webhook) {
+
+    /** Without the webhook poller. */
+    public AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
+        this(ingest, queue, delivery, debug, null);
+    }
 
     /**
      * @param httpPort 0 turns plain HTTP off
@@ -48,5 +54,42 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      */
     public record DeliveryConfig(URI eventsBaseUrl, int concurrency, Duration timeout, Duration retryBase,
                                  Duration retryMax, Duration maxEventAge, Duration shutdownGrace) {
+    }
+
+    /**
+     * The webhook poller: PagerDuty's incident log entries relayed as webhooks. Null in
+     * {@link AgentConfig#webhook()} when {@code PDAGENTD_API_TOKEN} and {@code PDAGENTD_WEBHOOK_DEST_URL}
+     * are not set.
+     *
+     * @param apiBaseUrl PagerDuty's REST API ({@code https://api.eu.pagerduty.com} in the EU)
+     * @param authorization the whole Authorization header value: {@code Token token=…} or {@code Bearer …}
+     * @param destUrl where webhooks are posted
+     * @param pollInterval from the start of one poll to the start of the next
+     * @param allLogEntries also forward non-lifecycle entries (and ask without {@code is_overview})
+     * @param keepActivity how long forwarded entry ids are remembered
+     * @param serviceIds forward only entries of these services; empty: all services
+     * @param configJson a JSON object passed along as the webhook's config, or null
+     * @param format {@code v3} or {@code v2}
+     * @param secret signs each webhook at delivery time, or null for unsigned webhooks
+     * @param activityDbUrl a {@code jdbc:postgresql://} URL of a shared activity store, or null for the embedded one
+     * @param firstLookBack how far back the very first poll looks
+     * @param lease how long the active poller's lease lasts without renewal (shared store only)
+     */
+    public record WebhookConfig(URI apiBaseUrl, String authorization, URI destUrl, Duration pollInterval,
+                                boolean allLogEntries, Duration keepActivity, java.util.List<String> serviceIds,
+                                String configJson, String format, String secret, String activityDbUrl,
+                                Duration firstLookBack, Duration lease) {
+        public static final String V3 = "v3";
+        public static final String V2 = "v2";
+
+        public WebhookConfig {
+            serviceIds = java.util.List.copyOf(serviceIds);
+        }
+
+        @Override
+        public String toString() {
+            return "WebhookConfig[apiBaseUrl=" + apiBaseUrl + ", destUrl=" + io.pdaltagent.observe.Mask.url(destUrl.toString())
+                    + ", pollInterval=" + pollInterval + ", format=" + format + ", signed=" + (secret != null) + "]";
+        }
     }
 }

@@ -102,7 +102,140 @@ public final class EnvConfig {
                 new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir),
                 new AgentConfig.QueueConfig(dataDir, maxEvents, retention, broker, partitions),
                 new AgentConfig.DeliveryConfig(events, concurrency, timeout, retryBase, retryMax, maxAge, grace),
-                debug);
+                debug, webhook());
+    }
+
+    public static final String DEFAULT_API_BASE_URL = "https://api.pagerduty.com";
+    public static final long DEFAULT_POLLING_INTERVAL_SECONDS = 10;
+    public static final long DEFAULT_KEEP_ACTIVITY_SECONDS = 30L * 24 * 3600;
+    /** The very first poll forwards the last ten minutes: recent activity, not a flood of history. */
+    public static final long DEFAULT_WEBHOOK_LOOKBACK_SECONDS = 600;
+    /** A dead poller's lease runs out within this; another agent takes over at its next poll. */
+    public static final long DEFAULT_WEBHOOK_LEASE_SECONDS = 30;
+    /** Longest token accepted; PagerDuty's are 20 (API keys) to a few hundred characters (OAuth). */
+    private static final int MAX_TOKEN_LENGTH = 4096;
+    /** Services in PDAGENTD_WEBHOOK_SERVICES_LIST; a query of more than this would be a mistake. */
+    private static final int MAX_SERVICES = 10_000;
+    private static final int MAX_CONFIG_JSON_BYTES = 64 * 1024;
+
+    /** The webhook poller's settings, or null when it is off (no API token and no destination). */
+    private AgentConfig.WebhookConfig webhook() {
+        String token = string("PDAGENTD_API_TOKEN", null);
+        String dest = string("PDAGENTD_WEBHOOK_DEST_URL", null);
+        if (token == null && dest == null) {
+            return null;
+        }
+        if (token == null) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_DEST_URL is set but PDAGENTD_API_TOKEN is not: the webhook poller needs both");
+        }
+        if (dest == null) {
+            throw new ConfigException("PDAGENTD_API_TOKEN is set but PDAGENTD_WEBHOOK_DEST_URL is not: the webhook poller needs both");
+        }
+        URI api = url("PDAGENTD_API_BASE_URL", DEFAULT_API_BASE_URL);
+        // validated like the other URLs, but kept exactly as given: a receiver's trailing slash matters
+        url("PDAGENTD_WEBHOOK_DEST_URL", null);
+        URI destUrl = URI.create(dest);
+        Duration interval = seconds("PDAGENTD_POLLING_INTERVAL_SECONDS", DEFAULT_POLLING_INTERVAL_SECONDS, 1);
+        boolean all = bool("PDAGENTD_GET_ALL_LOG_ENTRIES", false);
+        Duration keep = seconds("PDAGENTD_KEEP_ACTIVITY_SECONDS", DEFAULT_KEEP_ACTIVITY_SECONDS, 3600);
+        java.util.List<String> services = services();
+        String configJson = jsonObject("PDAGENTD_WEBHOOK_CONFIG_JSON");
+        String format = string("PDAGENTD_WEBHOOK_FORMAT", AgentConfig.WebhookConfig.V3).toLowerCase(Locale.ROOT);
+        if (!format.equals(AgentConfig.WebhookConfig.V3) && !format.equals(AgentConfig.WebhookConfig.V2)) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_FORMAT: '" + format + "' is neither v3 nor v2");
+        }
+        String secret = env.get("PDAGENTD_WEBHOOK_SECRET");
+        if (secret != null && secret.isEmpty()) {
+            secret = null;
+        }
+        if (secret != null && secret.length() > MAX_TOKEN_LENGTH) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_SECRET: longer than " + MAX_TOKEN_LENGTH + " characters");
+        }
+        String db = string("PDAGENTD_ACTIVITY_DB_URL", null);
+        if (db != null && !db.startsWith("jdbc:postgresql://")) {
+            throw new ConfigException("PDAGENTD_ACTIVITY_DB_URL: a shared activity store is a jdbc:postgresql:// URL");
+        }
+        Duration lookBack = seconds("PDAGENTD_WEBHOOK_LOOKBACK_SECONDS", DEFAULT_WEBHOOK_LOOKBACK_SECONDS, 0);
+        if (lookBack.compareTo(keep) > 0) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_LOOKBACK_SECONDS must not exceed PDAGENTD_KEEP_ACTIVITY_SECONDS");
+        }
+        Duration lease = seconds("PDAGENTD_WEBHOOK_LEASE_SECONDS", DEFAULT_WEBHOOK_LEASE_SECONDS, 3);
+        return new AgentConfig.WebhookConfig(api, authorization(token), destUrl, interval, all, keep, services,
+                configJson, format, secret, db, lookBack, lease);
+    }
+
+    /**
+     * The Authorization header for a token: {@code Bearer …} (OAuth) and {@code Token token=…} are
+     * used as given; a bare token is an API key, sent as {@code Token token=<key>}.
+     */
+    static String authorization(String token) {
+        if (token.length() > MAX_TOKEN_LENGTH) {
+            throw new ConfigException("PDAGENTD_API_TOKEN: longer than " + MAX_TOKEN_LENGTH + " characters");
+        }
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new ConfigException("PDAGENTD_API_TOKEN: contains a character that cannot go in an HTTP header");
+            }
+        }
+        String lower = token.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("bearer ") || lower.startsWith("token token=")) {
+            if (token.substring(token.indexOf(lower.startsWith("bearer ") ? ' ' : '=') + 1).isBlank()) {
+                throw new ConfigException("PDAGENTD_API_TOKEN: the token after '" + token.trim() + "' is empty");
+            }
+            return token;
+        }
+        if (token.contains(" ")) {
+            throw new ConfigException("PDAGENTD_API_TOKEN: a token has no spaces; use 'Bearer <token>' or 'Token token=<key>'");
+        }
+        return "Token token=" + token;
+    }
+
+    private java.util.List<String> services() {
+        String v = string("PDAGENTD_WEBHOOK_SERVICES_LIST", null);
+        if (v == null) {
+            return java.util.List.of();
+        }
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(v);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_SERVICES_LIST: not JSON; give an array of service ids, e.g. [\"PABC123\"]");
+        }
+        if (n == null || !n.isArray()) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_SERVICES_LIST: not a JSON array of service ids, e.g. [\"PABC123\"]");
+        }
+        if (n.size() > MAX_SERVICES) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_SERVICES_LIST: more than " + MAX_SERVICES + " services");
+        }
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode e : n) {
+            if (!e.isTextual() || e.asText().isBlank()) {
+                throw new ConfigException("PDAGENTD_WEBHOOK_SERVICES_LIST: every element must be a service id string, not " + e);
+            }
+            ids.add(e.asText().trim());
+        }
+        return ids;
+    }
+
+    private String jsonObject(String name) {
+        String v = string(name, null);
+        if (v == null) {
+            return null;
+        }
+        if (v.length() > MAX_CONFIG_JSON_BYTES) {
+            throw new ConfigException(name + ": longer than " + MAX_CONFIG_JSON_BYTES + " characters");
+        }
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(v);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException(name + ": not JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new ConfigException(name + ": not a JSON object");
+        }
+        return n.toString();
     }
 
     /** The effective settings for the start-up log line, secrets masked. */
@@ -118,6 +251,14 @@ public final class EnvConfig {
         m.put("events_base_url", c.delivery().eventsBaseUrl().toString());
         m.put("delivery_concurrency", String.valueOf(c.delivery().concurrency()));
         m.put("max_event_age", c.delivery().maxEventAge().toString());
+        if (c.webhook() != null) {
+            m.put("webhook_poller", "api " + c.webhook().apiBaseUrl() + " every " + c.webhook().pollInterval().toSeconds()
+                    + " s to " + io.pdaltagent.observe.Mask.url(c.webhook().destUrl().toString()) + " (" + c.webhook().format()
+                    + (c.webhook().secret() == null ? ", unsigned" : ", signed") + ", activity store "
+                    + (c.webhook().activityDbUrl() == null ? "embedded"
+                            : c.webhook().activityDbUrl().replaceAll("(?i)(password=)[^&]*", "$1****"))
+                    + ")");
+        }
         return m;
     }
 

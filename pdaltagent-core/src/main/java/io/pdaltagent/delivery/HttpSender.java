@@ -49,6 +49,7 @@ public final class HttpSender implements Sender {
     private final String eventsBaseUrl;
     private final Duration timeout;
     private final String userAgent;
+    private final WebhookHeaders webhookHeaders;
 
     /**
      * @param proxies where to send requests through; {@code ProxySelector.of(null)}-like selectors
@@ -56,6 +57,13 @@ public final class HttpSender implements Sender {
      * @param proxyAuth credentials for the proxy, or null
      */
     public HttpSender(URI eventsBaseUrl, Duration timeout, ProxySelector proxies, Authenticator proxyAuth, String version) {
+        this(eventsBaseUrl, timeout, proxies, proxyAuth, version, WebhookHeaders.unsigned(WebhookHeaders.USER_AGENT_V3));
+    }
+
+    /** @param webhookHeaders the headers of {@link Destination#WEBHOOK} items: user agent, id, signature */
+    public HttpSender(URI eventsBaseUrl, Duration timeout, ProxySelector proxies, Authenticator proxyAuth, String version,
+                      WebhookHeaders webhookHeaders) {
+        this.webhookHeaders = java.util.Objects.requireNonNull(webhookHeaders, "webhookHeaders");
         useSmallReadBuffers();
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -108,13 +116,18 @@ public final class HttpSender implements Sender {
 
     @Override
     public HttpResult send(QueuedItem item) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(uriOf(item.destination()))
+        HttpRequest.Builder b = HttpRequest.newBuilder(uriOf(item.destination()))
                 .timeout(timeout)
                 .header("Content-Type", item.contentType())
-                .header("User-Agent", userAgent)
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(item.body()))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(item.body()));
+        if (Destination.WEBHOOK.equals(item.destination().kind())) {
+            // as PagerDuty sends its webhooks; the signature is made now, so the secret is never stored
+            webhookHeaders.apply(b, item);
+        } else {
+            b.header("User-Agent", userAgent);
+        }
+        HttpRequest request = b.build();
         HttpResponse<String> response = client.send(request, BOUNDED_BODY);
         return new HttpResult(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null),
                 response.body());

@@ -10,7 +10,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /**
- * Decides what an attempt's result means. Each rule is a guard clause with the reason for it.
+ * Decides what an attempt's result means, per destination kind: the Events API's rules for
+ * {@link Destination#EVENTS}, PagerDuty's own webhook delivery rules for {@link Destination#WEBHOOK}.
+ * Each rule is a guard clause with the reason for it. Stateless and thread-safe.
  */
 public final class RetryPolicy {
     /** A Retry-After longer than this is not believed: wait this long and ask again. */
@@ -37,6 +39,39 @@ public final class RetryPolicy {
     }
 
     public Outcome classify(Destination destination, HttpResult r, Instant now) {
+        return switch (destination.kind()) {
+            case Destination.WEBHOOK -> classifyWebhook(r, now);
+            default -> classifyEvent(destination, r, now);
+        };
+    }
+
+    /**
+     * A webhook's receiver is not PagerDuty: PagerDuty's own webhook rules apply (retry timeouts, 5xx,
+     * 429 and connection failures; drop other 4xx), so a 403 is a refusal, never a throttle.
+     */
+    private Outcome classifyWebhook(HttpResult r, Instant now) {
+        int s = r.status();
+        // 2xx: the receiver took it
+        if (s >= 200 && s < 300) {
+            return new Outcome.Delivered(s);
+        }
+        // 429: the receiver asks us to slow down
+        if (s == 429) {
+            return new Outcome.Retry(s, describe(r), retryAfter(r.retryAfter(), now), true);
+        }
+        // 408 and 5xx: the receiver (or a proxy) failed; the webhook may be fine
+        if (s == 408 || s >= 500) {
+            return new Outcome.Retry(s, describe(r), retryAfter(r.retryAfter(), now), false);
+        }
+        // 1xx/3xx: not an answer of a webhook receiver (a redirect is not followed); keep it
+        if (s < 400) {
+            return new Outcome.Retry(s, describe(r), null, false);
+        }
+        // any other 4xx (403 for a bad signature among them): sending it again cannot help
+        return new Outcome.Rejected(s, describe(r));
+    }
+
+    private Outcome classifyEvent(Destination destination, HttpResult r, Instant now) {
         int s = r.status();
         // 2xx: accepted (202 on v2, 200 on v1)
         if (s >= 200 && s < 300) {

@@ -40,6 +40,12 @@ import java.util.concurrent.atomic.LongAdder;
  * pdaltagent_delivered_total{status}              counter
  * pdaltagent_delivery_retries_total{status}       counter  (status "network": no HTTP answer)
  * pdaltagent_dead_total{status}                   counter  (same rule)
+ *   (the three above: webhook deliveries carry destination="webhook" as well)
+ * pdaltagent_webhook_poller_active                gauge 1 while this agent polls (holds the lease)
+ * pdaltagent_webhook_polls_total{outcome}         counter  ok, rate_limited, unauthorized, error
+ * pdaltagent_webhook_entries_forwarded_total      counter  log entries queued as webhooks
+ * pdaltagent_webhook_last_poll_timestamp_seconds  gauge
+ * pdaltagent_webhook_lag_seconds                  gauge    now minus the cursor: how far behind PagerDuty
  * pdaltagent_delivery_latency_seconds             histogram, acceptance to delivery
  * pdaltagent_queue_healthy                        gauge 1/0: isHealthy() and stats() succeeded
  * pdaltagent_queue_depth                          gauge, open items       ┐
@@ -106,6 +112,10 @@ public final class Metrics implements AgentListener {
     private final StatusCounter delivered = new StatusCounter();
     private final StatusCounter retries = new StatusCounter();
     private final StatusCounter dead = new StatusCounter();
+    private final StatusCounter webhookDelivered = new StatusCounter();
+    private final StatusCounter webhookRetries = new StatusCounter();
+    private final StatusCounter webhookDead = new StatusCounter();
+    private volatile java.util.function.Supplier<PollerStats> poller;
     private final Histogram latency = new Histogram(LATENCY_BUCKETS_SECONDS);
     private volatile long lastOutcome = NO_OUTCOME;
 
@@ -143,6 +153,11 @@ public final class Metrics implements AgentListener {
 
     @Override
     public void delivered(QueuedItem item, int status, Duration sinceAccepted) {
+        if (isWebhook(item)) {
+            webhookDelivered.increment(status);
+            remember(Kind.DELIVERED, status);
+            return;
+        }
         delivered.increment(status);
         if (sinceAccepted != null) {
             latency.observeNanos(saturatedNanos(sinceAccepted));
@@ -152,14 +167,29 @@ public final class Metrics implements AgentListener {
 
     @Override
     public void retryScheduled(QueuedItem item, int status, String error, Duration delay) {
-        retries.increment(status);
+        (isWebhook(item) ? webhookRetries : retries).increment(status);
         remember(Kind.RETRY, status);
     }
 
     @Override
     public void dead(QueuedItem item, int status, String reason) {
-        dead.increment(status);
+        (isWebhook(item) ? webhookDead : dead).increment(status);
         remember(Kind.DEAD, status);
+    }
+
+    private static boolean isWebhook(QueuedItem item) {
+        return item != null && io.pdaltagent.queue.Destination.WEBHOOK.equals(item.destination().kind());
+    }
+
+    /** Where the webhook poller's figures come from; null (the default) leaves its families out. */
+    public void pollerStats(java.util.function.Supplier<PollerStats> source) {
+        this.poller = source;
+    }
+
+    /** The webhook poller's snapshot, or null when there is no poller. */
+    public PollerStats pollerStats() {
+        java.util.function.Supplier<PollerStats> p = poller;
+        return p == null ? null : p.get();
     }
 
     /** How the most recent delivery attempt ended, or null when none has ended yet. */
@@ -233,11 +263,12 @@ public final class Metrics implements AgentListener {
         x.family(P + "delivery_attempts_total", "counter", "Delivery attempts started.");
         x.sample(P + "delivery_attempts_total", Long.toString(attempts.sum()));
 
-        statusFamily(x, P + "delivered_total", "Items delivered, by HTTP status.", delivered);
+        statusFamily(x, P + "delivered_total", "Items delivered, by HTTP status.", delivered, webhookDelivered);
         statusFamily(x, P + "delivery_retries_total",
-                "Failed attempts scheduled for a retry, by HTTP status (network: no HTTP answer).", retries);
+                "Failed attempts scheduled for a retry, by HTTP status (network: no HTTP answer).", retries, webhookRetries);
         statusFamily(x, P + "dead_total",
-                "Items that became dead, by HTTP status of the last attempt (network: no HTTP answer).", dead);
+                "Items that became dead, by HTTP status of the last attempt (network: no HTTP answer).", dead, webhookDead);
+        writePoller(x, clock.instant());
 
         String h = P + "delivery_latency_seconds";
         x.family(h, "histogram", "Time from acceptance to delivery of delivered items.");
@@ -255,11 +286,45 @@ public final class Metrics implements AgentListener {
         writeProcess(x);
     }
 
-    private static void statusFamily(Exposition x, String name, String help, StatusCounter counter) throws IOException {
+    private static void statusFamily(Exposition x, String name, String help, StatusCounter counter,
+                                     StatusCounter webhooks) throws IOException {
         x.family(name, "counter", help);
         for (Map.Entry<Integer, Long> e : counter.snapshot().entrySet()) {
             int status = e.getKey();
             x.sample(name, Long.toString(e.getValue()), "status", status == 0 ? "network" : Integer.toString(status));
+        }
+        for (Map.Entry<Integer, Long> e : webhooks.snapshot().entrySet()) {
+            int status = e.getKey();
+            x.sample(name, Long.toString(e.getValue()), "destination", "webhook", "status",
+                    status == 0 ? "network" : Integer.toString(status));
+        }
+    }
+
+    private void writePoller(Exposition x, Instant now) throws IOException {
+        PollerStats p;
+        try {
+            p = pollerStats();
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (p == null) {
+            return;
+        }
+        gauge(x, P + "webhook_poller_active", "1 while this agent is the active webhook poller, else 0.",
+                "active".equals(p.state()) ? 1 : 0);
+        x.family(P + "webhook_polls_total", "counter", "Polls of PagerDuty's log entries, by outcome.");
+        for (Map.Entry<String, Long> e : new TreeMap<>(p.polls()).entrySet()) {
+            x.sample(P + "webhook_polls_total", Long.toString(e.getValue()), "outcome", e.getKey());
+        }
+        x.family(P + "webhook_entries_forwarded_total", "counter", "Log entries queued as webhooks.");
+        x.sample(P + "webhook_entries_forwarded_total", Long.toString(p.entriesForwarded()));
+        if (p.lastPollAt() != null) {
+            x.family(P + "webhook_last_poll_timestamp_seconds", "gauge", "When the last poll ended, in Unix seconds.");
+            x.sample(P + "webhook_last_poll_timestamp_seconds", Long.toString(p.lastPollAt().getEpochSecond()));
+        }
+        if (p.cursor() != null) {
+            gauge(x, P + "webhook_lag_seconds", "Seconds between now and the end of the last completely read window.",
+                    Math.max(0, Duration.between(p.cursor(), now).getSeconds()));
         }
     }
 

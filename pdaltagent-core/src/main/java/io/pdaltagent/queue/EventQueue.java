@@ -88,6 +88,15 @@ public interface EventQueue extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Which of these dedup keys are on items the store holds (in any state), for a producer that
+     * recovers after a crash between its own record and an append. Empty when the backend cannot
+     * tell (a broker cannot be searched): the producer must then choose at-least-once.
+     */
+    default java.util.Optional<java.util.Set<String>> presentDedupKeys(java.util.Collection<String> dedupKeys) {
+        return java.util.Optional.empty();
+    }
+
     /** Stops claims, waits for pending writes, and closes the store. */
     @Override
     void close();

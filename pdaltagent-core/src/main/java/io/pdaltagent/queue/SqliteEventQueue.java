@@ -415,6 +415,32 @@ public final class SqliteEventQueue implements EventQueue {
         });
     }
 
+    /** One scan of the items per 500 keys (dedup_key has no index: this runs only in crash recovery). */
+    @Override
+    public java.util.Optional<java.util.Set<String>> presentDedupKeys(java.util.Collection<String> dedupKeys) {
+        List<String> all = List.copyOf(dedupKeys);
+        java.util.Set<String> present = new java.util.HashSet<>();
+        for (int from = 0; from < all.size(); from += 500) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+            present.addAll(read(c -> {
+                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("SELECT dedup_key FROM items WHERE dedup_key IN (" + marks + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 1, chunk.get(i));
+                    }
+                    java.util.Set<String> found = new java.util.HashSet<>();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            found.add(rs.getString(1));
+                        }
+                    }
+                    return found;
+                }
+            }));
+        }
+        return java.util.Optional.of(present);
+    }
+
     @Override
     public QueuedItem get(long seq) {
         return read(c -> {
