@@ -26,6 +26,11 @@ public class ForwardingEventQueue implements EventQueue {
     }
 
     @Override
+    public java.util.Optional<java.util.Set<String>> presentDedupKeys(java.util.Collection<String> dedupKeys) {
+        return delegate.presentDedupKeys(dedupKeys);
+    }
+
+    @Override
     public CompletableFuture<Long> append(NewItem item) {
         return delegate.append(item);
     }
