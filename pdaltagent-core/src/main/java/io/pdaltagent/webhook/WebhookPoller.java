@@ -167,7 +167,9 @@ public final class WebhookPoller implements AutoCloseable {
 
     /** One poll; returns a wait other than the interval (after a 429), or null. */
     private Duration pollOnce() throws RuntimeException {
-        state = "active";
+        if (!"unauthorized".equals(state)) {
+            state = "active";
+        }
         PollCycle.Result r;
         try {
             r = cycle.run();
