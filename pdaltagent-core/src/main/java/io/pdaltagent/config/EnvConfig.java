@@ -179,6 +179,9 @@ public final class EnvConfig {
             }
         }
         String lower = token.toLowerCase(Locale.ROOT);
+        if (lower.equals("bearer") || lower.equals("token") || lower.equals("token token=")) {
+            throw new ConfigException("PDAGENTD_API_TOKEN: '" + token + "' has no token after it");
+        }
         if (lower.startsWith("bearer ") || lower.startsWith("token token=")) {
             if (token.substring(token.indexOf(lower.startsWith("bearer ") ? ' ' : '=') + 1).isBlank()) {
                 throw new ConfigException("PDAGENTD_API_TOKEN: the token after '" + token.trim() + "' is empty");

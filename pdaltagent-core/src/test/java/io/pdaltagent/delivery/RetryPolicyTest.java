@@ -22,6 +22,24 @@ class RetryPolicyTest {
         return policy.classify(d, new HttpResult(status, retryAfter, "{\"status\":\"x\"}"), NOW);
     }
 
+    static final Destination WEBHOOK = new Destination(Destination.WEBHOOK, "http://hooks.internal/pd");
+
+    @Test
+    void aWebhookFollowsPagerDutysOwnDeliveryRulesNotTheEventsApis() {
+        assertThat(classify(WEBHOOK, 204, null)).isEqualTo(new Outcome.Delivered(204));
+        // 403 is a refusal (a bad signature), not the Events API v1 throttle
+        assertThat(classify(WEBHOOK, 403, null)).isInstanceOf(Outcome.Rejected.class);
+        assertThat(classify(V1, 403, null)).isInstanceOf(Outcome.Retry.class);
+        assertThat(classify(WEBHOOK, 404, null)).isInstanceOf(Outcome.Rejected.class);
+        assertThat(classify(WEBHOOK, 429, "5")).isInstanceOfSatisfying(Outcome.Retry.class, r -> {
+            assertThat(r.after()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(r.throttled()).isTrue();
+        });
+        assertThat(classify(WEBHOOK, 503, null)).isInstanceOf(Outcome.Retry.class);
+        assertThat(classify(WEBHOOK, 408, null)).isInstanceOf(Outcome.Retry.class);
+        assertThat(classify(WEBHOOK, 302, null)).isInstanceOf(Outcome.Retry.class);
+    }
+
     @Test
     void successStatusesAreDelivered() {
         assertThat(classify(V2, 202, null)).isEqualTo(new Outcome.Delivered(202));

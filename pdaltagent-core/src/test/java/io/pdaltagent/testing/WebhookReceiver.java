@@ -36,6 +36,13 @@ import javax.crypto.spec.SecretKeySpec;
 public final class WebhookReceiver implements AutoCloseable {
     private static final int MAX_BODY = 2 * 1024 * 1024;
 
+    static {
+        // the JDK server closes idle connections over 200; the agent keeps up to 512 alive
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "2048");
+        }
+    }
+
     /** One webhook as received (accepted or not). */
     public record Received(int status, Map<String, String> headers, byte[] body) {
         public JsonNode json() {
