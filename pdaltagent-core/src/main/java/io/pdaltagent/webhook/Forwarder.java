@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * <p>Appends are issued in the staged order without waiting for each other (the queue keeps call
  * order per ordering key, and group-commits them), then all are awaited; the entries whose append
  * succeeded are marked FORWARDED in one transaction. An entry whose append failed stays STAGED and
- * is appended again by the next {@link #recover}.
+ * is appended again by the next {@link #recover}. Order per incident then holds unless a later
+ * entry of the same incident was appended in the same batch after the failed one (the queue was
+ * full, or its store failed, for one append but not the next): that entry goes out first.
  *
  * <p><b>Threads.</b> Called by the poller's one thread only.
  */

@@ -170,12 +170,44 @@ class WebhookRelayIT {
                 Instant downSince = Instant.now();
                 addEntries(api, "E", 10, 5, Instant.now().minusSeconds(5));
                 await().atMost(Duration.ofSeconds(60)).until(() -> health(agent).path("queue").path("depth").asLong() == 100);
-                await().atMost(Duration.ofSeconds(60)).until(() -> Duration.between(downSince, Instant.now()).toSeconds() >= 20);
+                // two minutes down: retries have backed off to their ceiling by then
+                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> Duration.between(downSince, Instant.now()).toSeconds() >= 120);
                 assertThat(receiver.received()).isEmpty();
                 receiver.start();
                 await().atMost(Duration.ofSeconds(120)).until(() -> receiver.accepted().size() >= 100);
                 await().atMost(Duration.ofSeconds(30)).until(() -> health(agent).path("queue").path("depth").asLong() == 0);
                 assertEachOnceInOrder(receiver, 100);
+            } finally {
+                agent.stop();
+            }
+        }
+    }
+
+    @Test
+    void aWebhookTheReceiverRefusesIsDeadAndListedByPdQueueWhileTheIncidentsOthersGoOn() throws Exception {
+        try (FakePagerDutyApi api = FakePagerDutyApi.start(TOKEN).service("PSVC1", "DB");
+             WebhookReceiver receiver = WebhookReceiver.start(SECRET)) {
+            receiver.script(422);
+            addEntries(api, "X", 1, 3, Instant.now().minusSeconds(60));
+            Path data = dir.resolve("data");
+            AgentProcess agent = new AgentProcess(env(api, receiver, data), dir.resolve("agent.log")).startAndAwaitHealthy();
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.accepted().size() == 2);
+                assertThat(receiver.received().get(0).status()).isEqualTo(422);
+                assertThat(health(agent).path("queue").path("dead").asLong()).isEqualTo(1);
+                ProcessBuilder pb = new ProcessBuilder(AgentProcess.projectRoot().resolve("bin/pd-queue").toString(), "list");
+                pb.environment().keySet().removeIf(k -> k.startsWith("PDAGENTD_") || k.startsWith("PDQUEUE_"));
+                pb.environment().put("PDAGENTD_DATA_DIR", data.toString());
+                pb.environment().put("PDAGENTD_HTTP_PORT", String.valueOf(agent.httpPort()));
+                Path out = dir.resolve("pd-queue.out");
+                pb.redirectErrorStream(true).redirectOutput(out.toFile());
+                Process p = pb.start();
+                p.getOutputStream().close();
+                assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                String listing = java.nio.file.Files.readString(out);
+                assertThat(p.exitValue()).as(listing).isZero();
+                assertThat(listing).contains("XINC0").contains("422");
             } finally {
                 agent.stop();
             }
