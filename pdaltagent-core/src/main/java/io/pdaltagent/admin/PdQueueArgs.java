@@ -241,9 +241,10 @@ public final class PdQueueArgs {
                 + "optional arguments:\n"
                 + "  -h, --help   show this help message and exit\n"
                 + "  --version    print the version and exit\n\n"
-                + "The running agent is reached at PDQUEUE_AGENT_URL (default http://127.0.0.1:$PDAGENTD_HTTP_PORT,\n"
-                + "port 8080); when it is not running, its queue in PDAGENTD_DATA_DIR (default ~/.pdaltagent) is used\n"
-                + "directly. Exit codes: 0 done, 1 failed, 2 usage error.\n";
+                + "The running agent is found through the endpoint it writes into its data dir (PDAGENTD_DATA_DIR,\n"
+                + "default /var/lib/pdaltagent when it exists, else ~/.pdaltagent), else at PDQUEUE_AGENT_URL or\n"
+                + "http://127.0.0.1:$PDAGENTD_ADMIN_PORT (8081); PDAGENTD_ADMIN_TOKEN is sent when set. When the agent\n"
+                + "is not running, its queue in the data dir is used directly. Exit codes: 0 done, 1 failed, 2 usage error.\n";
     }
 
     static String commandHelp(String cmd) {

@@ -8,7 +8,13 @@ import java.time.Duration;
  * The agent's whole configuration: one immutable tree, validated once by {@link EnvConfig}. Each
  * component receives only its own part.
  */
-public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
+public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug,
+                          AdminConfig admin, OutboundConfig outbound) {
+
+    /** Without the admin and outbound parts: the admin listener's defaults, no proxy, no extra CAs. */
+    public AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
+        this(ingest, queue, delivery, debug, AdminConfig.DEFAULT, OutboundConfig.DIRECT);
+    }
 
     /**
      * @param httpPort 0 turns plain HTTP off
@@ -48,5 +54,33 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      */
     public record DeliveryConfig(URI eventsBaseUrl, int concurrency, Duration timeout, Duration retryBase,
                                  Duration retryMax, Duration maxEventAge, Duration shutdownGrace) {
+    }
+
+    /**
+     * The admin listener ({@code /admin/v1/queue/*}, {@code /healthz}, {@code /metrics}).
+     *
+     * @param bindAddress where it listens; off loopback only with a token
+     * @param port 0 turns the admin listener off
+     * @param token required (Bearer) for every change, and for any request from another host; null: none
+     */
+    public record AdminConfig(String bindAddress, int port, String token) {
+        public static final AdminConfig DEFAULT = new AdminConfig("127.0.0.1", 8081, null);
+
+        @Override
+        public String toString() {
+            return "AdminConfig[bindAddress=" + bindAddress + ", port=" + port + ", token=" + (token == null ? "none" : "<masked>") + "]";
+        }
+    }
+
+    /**
+     * What every outbound call (deliveries, and later the poller and webhooks) uses.
+     *
+     * @param proxyVariables HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either spelling) as set, read by {@code EnvProxySelector}
+     * @param caFile a PEM bundle trusted on top of the JDK's CAs, or null
+     * @param sourceAddress the local address outbound connections leave from, or null for the system's choice
+     */
+    public record OutboundConfig(java.util.Map<String, String> proxyVariables, Path caFile,
+                                 java.net.InetAddress sourceAddress) {
+        public static final OutboundConfig DIRECT = new OutboundConfig(java.util.Map.of(), null, null);
     }
 }

@@ -56,6 +56,15 @@ public final class HttpSender implements Sender {
      * @param proxyAuth credentials for the proxy, or null
      */
     public HttpSender(URI eventsBaseUrl, Duration timeout, ProxySelector proxies, Authenticator proxyAuth, String version) {
+        this(eventsBaseUrl, timeout, proxies, proxyAuth, version, null, null);
+    }
+
+    /**
+     * @param tls the TLS context for https:// (extra trusted CAs, {@code PDAGENTD_CA_FILE}), or null for the JDK's
+     * @param localAddress the address connections leave from ({@code PDAGENTD_SOURCE_ADDRESS}), or null
+     */
+    public HttpSender(URI eventsBaseUrl, Duration timeout, ProxySelector proxies, Authenticator proxyAuth, String version,
+                      javax.net.ssl.SSLContext tls, java.net.InetAddress localAddress) {
         useSmallReadBuffers();
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -65,6 +74,12 @@ public final class HttpSender implements Sender {
                 .executor(Executors.newVirtualThreadPerTaskExecutor());
         if (proxyAuth != null) {
             b.authenticator(proxyAuth);
+        }
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        if (localAddress != null) {
+            b.localAddress(localAddress);
         }
         this.client = b.build();
         String base = eventsBaseUrl.toString();
