@@ -39,9 +39,14 @@ public final class AgentProcess implements AutoCloseable {
         this.env.putIfAbsent("PDAGENTD_HTTPS_PORT", "0");
         this.env.putIfAbsent("PDAGENTD_ADMIN_PORT", String.valueOf(freePort()));
         this.env.putIfAbsent("PDAGENTD_CONFIG_FILE", "/dev/null");
-        this.httpPort = Integer.parseInt(this.env.get("PDAGENTD_HTTP_PORT"));
-        this.adminPort = Integer.parseInt(this.env.get("PDAGENTD_ADMIN_PORT"));
+        // an empty value leaves the setting to the configuration file: the port is not known here then (-1)
+        this.httpPort = portOrUnknown(this.env.get("PDAGENTD_HTTP_PORT"));
+        this.adminPort = portOrUnknown(this.env.get("PDAGENTD_ADMIN_PORT"));
         this.log = log;
+    }
+
+    private static int portOrUnknown(String v) {
+        return v == null || v.isBlank() ? -1 : Integer.parseInt(v.trim());
     }
 
     public static Path projectRoot() {
