@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public final class EnvConfig {
     /** The data dir of a system-wide install, used when it exists and PDAGENTD_DATA_DIR is unset. */
-    public static final String SYSTEM_DATA_DIR = "/var/lib/pdaltagent";
+    public static final String SYSTEM_DATA_DIR = io.pdaltagent.common.DataDirs.SYSTEM;
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_HTTPS_PORT = 8443;
     public static final String DEFAULT_EVENTS_BASE_URL = "https://events.pagerduty.com";
@@ -206,11 +206,7 @@ public final class EnvConfig {
      * {@code ~/.pdaltagent}. pd-send finds the agent's spool the same way.
      */
     public static Path defaultDataDir() {
-        Path system = Path.of(SYSTEM_DATA_DIR);
-        if (java.nio.file.Files.isDirectory(system)) {
-            return system;
-        }
-        return Path.of(System.getProperty("user.home"), ".pdaltagent");
+        return io.pdaltagent.common.DataDirs.defaultDataDir();
     }
 
     private String string(String name, String def) {

@@ -3,6 +3,7 @@ package io.pdaltagent.migrate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pdaltagent.common.SpoolFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -49,7 +49,7 @@ import java.util.Set;
 public final class PdagentImport {
     public static final String JOURNAL = "pdagent-import.journal";
     public static final String DEAD_DIR = "pdagent-import/dead";
-    static final String SPOOL_DIR = "spool";
+    static final String SPOOL_DIR = SpoolFormat.DIR_NAME;
     static final String V1_PATH = "/generic/2010-04-15/create_event.json";
     static final String V2_PATH = "/v2/enqueue";
     /** PagerDuty's limit on an event; a larger one could never be delivered. */
@@ -126,8 +126,10 @@ public final class PdagentImport {
                     unusable++;
                     continue;
                 }
-                String name = String.format("%013d-%019d-pdagent-%s.event", e.enqueuedAtMillis(), index, digest(e.name(), raw, 12));
-                writeAtomically(spool, name, JSON.writeValueAsBytes(record));
+                // SpoolFormat's name, with a digest of the source for randomness: the same event always gets the same name
+                String name = String.format("%013d-%019d-pdagent-%s", e.enqueuedAtMillis(), index, digest(e.name(), raw, 16))
+                        + SpoolFormat.SUFFIX;
+                SpoolFormat.write(spool, name, JSON.writeValueAsBytes(record));
                 journal(j, e.name(), name);
                 Files.delete(e.file());
                 imported++;
@@ -212,7 +214,7 @@ public final class PdagentImport {
         if (!Files.isDirectory(spool)) {
             Files.createDirectories(spool);
             try {
-                Files.setAttribute(spool, "unix:mode", 01733);
+                Files.setAttribute(spool, "unix:mode", SpoolFormat.DIR_MODE);
                 UserPrincipal owner = Files.getOwner(dataDir);
                 Files.setOwner(spool, owner);
             } catch (IOException | UnsupportedOperationException e) {
@@ -220,24 +222,6 @@ public final class PdagentImport {
             }
         }
         return spool;
-    }
-
-    private static void writeAtomically(Path dir, String name, byte[] content) throws IOException {
-        Path tmp = dir.resolve("." + name + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(content);
-            while (b.hasRemaining()) {
-                c.write(b);
-            }
-            c.force(true);
-        }
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the agent reads what it can
-        }
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static String digest(String name, byte[] raw, int hexChars) {
