@@ -197,6 +197,9 @@ public final class EnvConfig {
         m.put("events_base_url", c.delivery().eventsBaseUrl().toString());
         m.put("delivery_concurrency", String.valueOf(c.delivery().concurrency()));
         m.put("max_event_age", c.delivery().maxEventAge().toString());
+        m.put("admin", c.admin().port() == 0 ? "off" : c.admin().bindAddress() + ":" + c.admin().port()
+                + (c.admin().token() == null ? "" : " (token set)"));
+        m.put("proxy", c.outbound().proxyVariables().isEmpty() ? "none" : String.join(",", c.outbound().proxyVariables().keySet()));
         return m;
     }
 
