@@ -41,11 +41,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: the only class that knows every stage. It wires
- * ingest → queue → delivery, plus the admin endpoints and the listeners that turn what happens
+ * ingest → queue → delivery, plus the admin listener (its own port) and the listeners that turn what happens
  * into metrics and log lines, and it stops them in the reverse order.
  *
  * <pre>{@code
- * Agent agent = Agent.start(EnvConfig.load(System.getenv()), Clock.systemUTC(), System.getenv());
+ * Agent agent = Agent.start(EnvConfig.load(ConfigSources.load(System.getenv(), file)), Clock.systemUTC());
  * ...
  * agent.close();   // stop ingest, finish deliveries under way, close the store
  * }</pre>

@@ -8,7 +8,6 @@ import io.pdaltagent.command.Settings;
 import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.config.ConfigException;
 import io.pdaltagent.config.ConfigSources;
-import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -119,10 +118,5 @@ public final class Main {
         }
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(agent::close));
         agent.awaitClose();
-    }
-
-    /** For tests: runs a command's {@code main} path without exiting. */
-    static int runCommand(String name, List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        return commands().get(name).run(args, env, out, err);
     }
 }
