@@ -136,11 +136,6 @@ public final class ConfigSources {
         }
     }
 
-    /** Every key read so far, in no order. */
-    public Set<String> readKeys() {
-        return Collections.unmodifiableSet(read);
-    }
-
     /** Records the default a setting takes when unset, for {@link #effective}. */
     public void noteDefault(String name, String def) {
         if (def != null) {
