@@ -227,7 +227,7 @@ bench_start_agent() {
   shift
   port="$(bench_free_port)"
   mkdir -p "$BENCH_TMP/agent-data"
-  AGENT_ENV=(PDAGENTD_DATA_DIR="$BENCH_TMP/agent-data" PDAGENTD_HTTP_PORT="$port" PDAGENTD_HTTPS_PORT=0
+  AGENT_ENV=(PDAGENTD_DATA_DIR="$BENCH_TMP/agent-data" PDAGENTD_HTTP_PORT="$port" PDAGENTD_HTTPS_PORT=0 PDAGENTD_ADMIN_PORT=0 PDAGENTD_CONFIG_FILE=/dev/null
     PDAGENTD_BIND_ADDRESS=127.0.0.1 PDAGENTD_EVENTS_BASE_URL="$events" "$@")
   bench_start agent "$OUT/agent.log" env JAVA_HOME="$BENCH_JAVA_HOME" "${AGENT_ENV[@]}" "$SNAP_HOME/bin/pdagentd"
   AGENT_URL="http://127.0.0.1:$port"

@@ -74,7 +74,7 @@ run_mode() {
     port="$(bench_free_port)"
     mkdir -p "$BENCH_TMP/data-$mode-$i"
     bench_start "agent_${mode}_$i" "$OUT/agent-$mode-$i.log" env JAVA_HOME="$BENCH_JAVA_HOME" \
-      PDAGENTD_DATA_DIR="$BENCH_TMP/data-$mode-$i" PDAGENTD_HTTP_PORT="$port" PDAGENTD_HTTPS_PORT=0 \
+      PDAGENTD_DATA_DIR="$BENCH_TMP/data-$mode-$i" PDAGENTD_HTTP_PORT="$port" PDAGENTD_HTTPS_PORT=0 PDAGENTD_ADMIN_PORT=0 PDAGENTD_CONFIG_FILE=/dev/null \
       PDAGENTD_BIND_ADDRESS=127.0.0.1 PDAGENTD_EVENTS_BASE_URL="$fake" "${env_extra[@]}" "$SNAP_HOME/bin/pdagentd"
     local pid
     eval "pid=\$PID_agent_${mode}_$i"

@@ -1,6 +1,9 @@
 package io.pdaltagent;
 
 import io.pdaltagent.admin.AdminHandler;
+import io.pdaltagent.admin.AdminListener;
+import io.pdaltagent.admin.AgentEndpoint;
+import io.pdaltagent.admin.AgentIdentityHandler;
 import io.pdaltagent.admin.QueueAdminHandler;
 import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.config.ConfigException;
@@ -10,6 +13,7 @@ import io.pdaltagent.delivery.Dispatcher;
 import io.pdaltagent.delivery.EnvProxySelector;
 import io.pdaltagent.delivery.HttpSender;
 import io.pdaltagent.delivery.RetryPolicy;
+import io.pdaltagent.delivery.TrustBundle;
 import io.pdaltagent.ingest.IngestHandler;
 import io.pdaltagent.ingest.IngestServer;
 import io.pdaltagent.ingest.SpoolImporter;
@@ -37,11 +41,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: the only class that knows every stage. It wires
- * ingest → queue → delivery, plus the admin endpoints and the listeners that turn what happens
+ * ingest → queue → delivery, plus the admin listener (its own port) and the listeners that turn what happens
  * into metrics and log lines, and it stops them in the reverse order.
  *
  * <pre>{@code
- * Agent agent = Agent.start(EnvConfig.load(System.getenv()), Clock.systemUTC(), System.getenv());
+ * Agent agent = Agent.start(EnvConfig.load(ConfigSources.load(System.getenv(), file)), Clock.systemUTC());
  * ...
  * agent.close();   // stop ingest, finish deliveries under way, close the store
  * }</pre>
@@ -58,6 +62,9 @@ public final class Agent implements AutoCloseable {
     private final SpoolImporter spool;
     private final CountDownLatch closed = new CountDownLatch(1);
     private WebhookRelay webhooks;
+    private AdminListener admin;
+    private String instance;
+    private java.nio.file.Path dataDir;
 
     private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper,
                   SpoolImporter spool) {
@@ -73,15 +80,40 @@ public final class Agent implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
-    /** Starts every stage; on failure, whatever had started is stopped again before the exception. */
+    /**
+     * Starts every stage; on failure, whatever had started is stopped again before the exception.
+     * {@code env} is no longer read: proxies come from {@code config.outbound()} (environment or file).
+     */
     public static Agent start(AgentConfig config, Clock clock, Map<String, String> env) {
-        LOG.info("pdaltagent {} starting: {}", version(), EnvConfig.describe(config));
-        EnvProxySelector proxies;
+        return start(config, clock);
+    }
+
+    /**
+     * What a start would refuse in the outbound settings (a proxy that does not parse, an unusable CA
+     * bundle), without starting anything: {@code pdagentd check-config}.
+     *
+     * @throws ConfigException naming the variable
+     */
+    public static void validate(AgentConfig config) {
+        proxySelector(config.outbound());
+        if (config.outbound().caFile() != null) {
+            TrustBundle.context(config.outbound().caFile());
+        }
+    }
+
+    private static EnvProxySelector proxySelector(AgentConfig.OutboundConfig outbound) {
         try {
-            proxies = EnvProxySelector.fromEnv(env);
+            return EnvProxySelector.fromEnv(outbound.proxyVariables());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+    }
+
+    /** Starts every stage; on failure, whatever had started is stopped again before the exception. */
+    public static Agent start(AgentConfig config, Clock clock) {
+        LOG.info("pdaltagent {} starting: {}", version(), EnvConfig.describe(config));
+        EnvProxySelector proxies = proxySelector(config.outbound());
+        javax.net.ssl.SSLContext tls = config.outbound().caFile() == null ? null : TrustBundle.context(config.outbound().caFile());
         if (proxies.needsBasicAuthOnTunnels()) {
             // the JDK refuses Basic proxy authentication through CONNECT tunnels unless told otherwise
             EnvProxySelector.allowBasicAuthOnTunnels();
@@ -92,12 +124,14 @@ public final class Agent implements AutoCloseable {
         WebhookRelay webhooks = null;
         ScheduledExecutorService housekeeper = null;
         SpoolImporter spool = null;
+        AdminListener adminListener = null;
         try {
             Metrics metrics = new Metrics(version());
             AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener()));
             AgentConfig.DeliveryConfig dc = config.delivery();
             HttpSender sender = new HttpSender(dc.eventsBaseUrl(), dc.timeout(), proxies,
-                    proxies.authenticator(), version(), WebhookRelay.headers(config.webhook()));
+                    proxies.authenticator(), version(), tls, config.outbound().sourceAddress(),
+                    WebhookRelay.headers(config.webhook()));
             dispatcher = new Dispatcher(queue, sender, new RetryPolicy(),
                     Backoff.exponentialFullJitter(dc.retryBase(), dc.retryMax(), RandomGenerator.getDefault()),
                     listener, clock, dc);
@@ -115,17 +149,29 @@ public final class Agent implements AutoCloseable {
             spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes());
             spool.start();
 
+            AdminHandler health = new AdminHandler(queue, metrics, clock, version());
             Handler.Sequence handlers = new Handler.Sequence(
                     new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes()),
-                    new AdminHandler(queue, metrics, clock, version()),
-                    new QueueAdminHandler(queue),
+                    health,
                     new NotFound());
+            // the queue admin API only on the admin listener, never on the ingest ports
+            String instance = AgentEndpoint.newInstance();
+            adminListener = new AdminListener(config.admin(), List.of(
+                    new QueueAdminHandler(queue, config.admin().token()),
+                    new AgentIdentityHandler(instance, version()),
+                    // a Jetty handler belongs to one server: the same answers, a second instance
+                    new AdminHandler(queue, metrics, clock, version())), config.delivery().shutdownGrace());
+            adminListener.start();
             server = new IngestServer(config.ingest(), handlers, config.delivery().shutdownGrace());
             server.start();
+            writeEndpoint(config, adminListener, instance);
             LOG.info("pdaltagent ready: http port {}, https port {}, delivering to {}", server.httpPort(),
                     server.httpsPort(), dc.eventsBaseUrl());
             Agent agent = new Agent(queue, dispatcher, server, housekeeper, spool);
             agent.webhooks = webhooks;
+            agent.admin = adminListener;
+            agent.instance = instance;
+            agent.dataDir = config.queue().dataDir();
             return agent;
         } catch (RuntimeException e) {
             if (server != null) {
@@ -133,6 +179,9 @@ public final class Agent implements AutoCloseable {
             }
             if (webhooks != null) {
                 webhooks.close();
+            }
+            if (adminListener != null) {
+                adminListener.close();
             }
             if (spool != null) {
                 spool.close();
@@ -145,6 +194,33 @@ public final class Agent implements AutoCloseable {
             }
             queue.close();
             throw e;
+        }
+    }
+
+    /** Where pd-queue finds the admin listener: {@code <data dir>/admin-endpoint.json} (none when the listener is off). */
+    private static void writeEndpoint(AgentConfig config, AdminListener admin, String instance) {
+        java.nio.file.Path dir = config.queue().dataDir();
+        if (admin.url() == null) {
+            AgentEndpoint.remove(dir, readInstance(dir));
+            return;
+        }
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            AgentEndpoint.write(dir, new AgentEndpoint.Endpoint(admin.url(), instance, config.admin().token()));
+        } catch (java.io.IOException e) {
+            // pd-queue still finds the agent through PDQUEUE_AGENT_URL or PDAGENTD_ADMIN_PORT
+            LOG.warn("cannot write {} in {} ({}); pd-queue needs PDAGENTD_ADMIN_PORT to find the agent",
+                    AgentEndpoint.FILE_NAME, dir, e.getMessage());
+        }
+    }
+
+    /** The instance of a stale endpoint file (a killed agent's), so that a start with the listener off removes it. */
+    private static String readInstance(java.nio.file.Path dir) {
+        try {
+            AgentEndpoint.Endpoint e = AgentEndpoint.read(dir);
+            return e == null ? "" : e.instance();
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 
@@ -180,6 +256,11 @@ public final class Agent implements AutoCloseable {
         return server.httpsPort();
     }
 
+    /** The admin listener's port, or -1 when it is off. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
     public EventQueue queue() {
         return queue;
     }
@@ -202,6 +283,10 @@ public final class Agent implements AutoCloseable {
         LOG.info("pdaltagent stopping");
         try {
             server.close();
+            if (admin != null) {
+                admin.close();
+                AgentEndpoint.remove(dataDir, instance);
+            }
             spool.close();
             if (webhooks != null) {
                 webhooks.close();

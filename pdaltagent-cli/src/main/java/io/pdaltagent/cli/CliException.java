@@ -25,6 +25,15 @@ public class CliException extends Exception {
         this.exitCode = exitCode;
     }
 
+    /** Parses a command line with the shared parser; its usage error becomes a usage error here (exit 2). */
+    static io.pdaltagent.common.Args parse(io.pdaltagent.common.Args.Spec spec, String[] argv) throws CliException {
+        try {
+            return spec.parse(argv);
+        } catch (io.pdaltagent.common.Args.UsageException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
     /** A usage error: exit code 2; the command prints its usage with it. */
     public static CliException usage(String message) {
         return new CliException(message, USAGE);

@@ -1,5 +1,6 @@
 package io.pdaltagent.cli;
 
+import io.pdaltagent.common.Args;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,7 +87,7 @@ final class PdIntegrationArgs {
      *     invalid choice, a required flag missing, an unrecognized argument (checked in that order)
      */
     Args parse(String[] argv) throws CliException, Help {
-        Args a = spec.parse(argv);
+        Args a = CliException.parse(spec, argv);
         if (a.has("--help")) {
             throw new Help();
         }

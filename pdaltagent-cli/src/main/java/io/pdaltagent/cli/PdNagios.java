@@ -1,5 +1,6 @@
 package io.pdaltagent.cli;
 
+import io.pdaltagent.common.Args;
 import io.pdaltagent.cli.PdIntegrationArgs.Option;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;

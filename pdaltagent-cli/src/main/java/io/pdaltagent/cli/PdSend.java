@@ -1,5 +1,6 @@
 package io.pdaltagent.cli;
 
+import io.pdaltagent.common.Args;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -155,7 +156,7 @@ public final class PdSend {
     static int run(String[] argv, Map<String, String> env, InputStream stdin, PrintStream out, PrintStream err) {
         boolean quiet = false;
         try {
-            Args args = SPEC.parse(argv);
+            Args args = CliException.parse(SPEC, argv);
             quiet = args.has(QUIET);
             if (args.has(HELP_FLAG)) {
                 out.print(HELP);

@@ -1,5 +1,6 @@
 package io.pdaltagent.cli;
 
+import io.pdaltagent.common.Args;
 import io.pdaltagent.cli.PdIntegrationArgs.Option;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,7 @@
 package io.pdaltagent.cli;
 
+import io.pdaltagent.common.DataDirs;
+import io.pdaltagent.common.SpoolFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,12 +12,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.UUID;
 
@@ -46,13 +44,12 @@ import java.util.UUID;
  * here (a random UUID), so that the command can print it and a later resolve can name it.
  */
 final class Spool {
-    static final String DIR_NAME = "spool";
-    static final String SUFFIX = ".event";
-    static final int FORMAT_VERSION = 1;
-    static final String DATA_DIR_VARIABLE = "PDAGENTD_DATA_DIR";
-    static final Path SYSTEM_DATA_DIR = Path.of("/var/lib/pdaltagent");
-    /** rwx-wx-wt: anyone may drop a file in, only the owner may list; sticky. */
-    static final int DIR_MODE = 01733;
+    static final String DIR_NAME = SpoolFormat.DIR_NAME;
+    static final String SUFFIX = SpoolFormat.SUFFIX;
+    static final int FORMAT_VERSION = SpoolFormat.FORMAT_VERSION;
+    static final String DATA_DIR_VARIABLE = DataDirs.VARIABLE;
+    static final Path SYSTEM_DATA_DIR = Path.of(DataDirs.SYSTEM);
+    static final int DIR_MODE = SpoolFormat.DIR_MODE;
 
     private final Path dataDir;
 
@@ -66,14 +63,7 @@ final class Spool {
 
     /** The agent's data dir: {@code PDAGENTD_DATA_DIR}, else /var/lib/pdaltagent if it exists, else ~/.pdaltagent. */
     static Path dataDir(Map<String, String> env) {
-        String v = env.get(DATA_DIR_VARIABLE);
-        if (v != null && !v.isBlank()) {
-            return Path.of(v.strip());
-        }
-        if (Files.isDirectory(SYSTEM_DATA_DIR)) {
-            return SYSTEM_DATA_DIR;
-        }
-        return Path.of(System.getProperty("user.home"), ".pdaltagent");
+        return DataDirs.resolve(env.get(DATA_DIR_VARIABLE));
     }
 
     Path dir() {
@@ -169,61 +159,12 @@ final class Spool {
 
     private static Path write(Path dir, byte[] content) throws IOException {
         String name = fileName(System.currentTimeMillis(), System.nanoTime(), ProcessHandle.current().pid());
-        Path tmp = dir.resolve("." + name + ".tmp");
-        Path target = dir.resolve(name);
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            // readable by the agent, whatever this user's umask (chmod is not subject to the umask)
-            Files.setPosixFilePermissions(tmp, EnumSet.of(PosixFilePermission.OWNER_READ,
-                    PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            moved = true;
-        } finally {
-            if (!moved) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-        syncDirectory(dir);
-        return target;
-    }
-
-    /** Makes the rename durable where the directory can be opened (not when only the agent may list it). */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | RuntimeException e) {
-            // best effort: the file's own content is on disk already
-        }
+        return SpoolFormat.write(dir, name, content);
     }
 
     /** {@code <epoch millis, 13 digits>-<monotonic nanos, 19 digits>-<pid>-<16 hex digits>.event}. */
     static String fileName(long epochMillis, long nanos, long pid) {
-        byte[] r = new byte[8];
-        new SecureRandom().nextBytes(r);
-        StringBuilder b = new StringBuilder(64);
-        pad(b, epochMillis, 13);
-        b.append('-');
-        pad(b, nanos & Long.MAX_VALUE, 19);
-        b.append('-').append(pid).append('-');
-        for (byte x : r) {
-            b.append(Character.forDigit(x >> 4 & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
-        }
-        return b.append(SUFFIX).toString();
-    }
-
-    private static void pad(StringBuilder b, long v, int width) {
-        String s = Long.toString(v);
-        for (int i = s.length(); i < width; i++) {
-            b.append('0');
-        }
-        b.append(s);
+        return SpoolFormat.fileName(epochMillis, nanos, Long.toString(pid));
     }
 
     private static String describe(IOException e) {

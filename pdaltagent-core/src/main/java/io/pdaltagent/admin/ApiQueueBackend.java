@@ -38,11 +38,46 @@ final class ApiQueueBackend implements QueueBackend {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The identity check of an endpoint file is one small GET; a live agent answers it at once. */
+    static final int IDENTITY_TIMEOUT_MILLIS = 2_000;
+
     private final String base;
+    private final String token;
+    private final java.nio.file.Path dataDir;
 
     ApiQueueBackend(URI base) {
+        this(base, null, null);
+    }
+
+    /** @param token sent as {@code Authorization: Bearer} when not null; @param dataDir for messages, may be null */
+    ApiQueueBackend(URI base, String token, java.nio.file.Path dataDir) {
         String s = base.toString();
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+        this.token = token;
+        this.dataDir = dataDir;
+    }
+
+    /**
+     * The instance id the agent at {@code url} answers at {@link AgentEndpoint#IDENTITY_PATH}, or
+     * null when nothing answers there as an agent does (a stale endpoint file).
+     */
+    static String instanceAt(URI url) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create(url.toString().replaceAll("/+$", "") + AgentEndpoint.IDENTITY_PATH)
+                    .toURL().openConnection(Proxy.NO_PROXY);
+            c.setConnectTimeout(IDENTITY_TIMEOUT_MILLIS);
+            c.setReadTimeout(IDENTITY_TIMEOUT_MILLIS);
+            c.setRequestProperty("User-Agent", "pd-queue");
+            if (c.getResponseCode() != 200) {
+                return null;
+            }
+            try (InputStream in = c.getInputStream()) {
+                JsonNode n = JSON.readTree(in.readNBytes(4096));
+                return n != null && n.path("instance").isTextual() ? n.get("instance").textValue() : null;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Null when something listens at the URL's host and port, else why not ("connection refused"). */
@@ -128,6 +163,9 @@ final class ApiQueueBackend implements QueueBackend {
             c.setRequestMethod(method);
             c.setRequestProperty("Accept", "application/json");
             c.setRequestProperty("User-Agent", "pd-queue");
+            if (token != null) {
+                c.setRequestProperty("Authorization", "Bearer " + token);
+            }
             if (body != null) {
                 byte[] b = JSON.writeValueAsBytes(body);
                 c.setDoOutput(true);
@@ -161,6 +199,10 @@ final class ApiQueueBackend implements QueueBackend {
             // not our admin API: another program on the port, or an agent without pd-queue support
             throw new PdQueueException(1, "the agent at " + base + " has no queue admin API (HTTP " + status + " for "
                     + QueueAdmin.PREFIX + subPath.replaceAll("\\?.*", "") + "); is PDQUEUE_AGENT_URL right?");
+        }
+        if (status == 401) {
+            throw new PdQueueException(1, "the agent at " + base + " needs its admin token: set PDAGENTD_ADMIN_TOKEN"
+                    + (dataDir == null ? "" : ", or run pd-queue as a user who may read " + dataDir.resolve(AgentEndpoint.FILE_NAME)));
         }
         if (status == 404 && subPath.startsWith("/dead/")) {
             throw new PdQueueException(1, error);

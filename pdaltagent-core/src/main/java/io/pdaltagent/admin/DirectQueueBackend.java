@@ -48,7 +48,7 @@ final class DirectQueueBackend implements QueueBackend {
         }
         if (inUse(dataDir)) {
             throw new PdQueueException(1, "the agent seems to be running (its queue in " + dataDir + " is in use) but its admin API is not reachable at "
-                    + agentUrl + " (" + why + "); set PDQUEUE_AGENT_URL to the agent's HTTP address");
+                    + agentUrl + " (" + why + "); set PDQUEUE_AGENT_URL to the agent's admin address (PDAGENTD_ADMIN_PORT)");
         }
         try {
             return new DirectQueueBackend(SqliteEventQueue.open(dataDir, Clock.systemUTC(), Long.MAX_VALUE));

@@ -16,16 +16,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import io.pdaltagent.config.AgentConfig;
+import io.pdaltagent.config.ConfigException;
+import io.pdaltagent.config.ConfigSources;
+import io.pdaltagent.config.EnvConfig;
 
 /**
  * {@code bin/pd-queue}: inspect and manage the agent's queue, as PagerDuty Agent's {@code pd-queue}
  * did: {@code status}, {@code retry}, plus {@code list}, {@code show} and {@code purge} of dead
  * events (see {@link PdQueueArgs} for the command line, {@link PdQueueFormat} for the output).
  *
- * <p><b>Where the queue is.</b> The running agent's admin API ({@link QueueAdminHandler}) at
- * {@code PDQUEUE_AGENT_URL}, default {@code http://127.0.0.1:$PDAGENTD_HTTP_PORT} (8080). When nothing
- * listens there, the agent's data directory ({@code PDAGENTD_DATA_DIR}, default
- * {@code ~/.pdaltagent}) is opened directly; if the agent holds it, the agent is running but its
+ * <p><b>Where the queue is.</b> The running agent's admin API ({@link QueueAdminHandler}) on its
+ * admin listener, found as {@link Target} says: {@code PDQUEUE_AGENT_URL}, else the endpoint the
+ * agent wrote into its data dir, else {@code PDAGENTD_ADMIN_PORT} (8081). When nothing listens there,
+ * the agent's data directory is opened directly; if the agent holds it, the agent is running but its
  * admin API is elsewhere, which is said as such.
  *
  * <p><b>Exit codes.</b> 0 done; 1 failed (one line on stderr saying why; also a declined purge);
@@ -91,9 +95,9 @@ public final class PdQueue {
 
     /** The admin API when something listens at its URL, else the data directory. */
     static QueueBackend connect(Target t) {
-        String why = t.agentUrl() == null ? "the agent's HTTP and HTTPS ports are both off" : ApiQueueBackend.unreachable(t.agentUrl());
+        String why = t.agentUrl() == null ? "the agent's admin listener is off" : ApiQueueBackend.unreachable(t.agentUrl());
         if (why == null) {
-            return new ApiQueueBackend(t.agentUrl());
+            return new ApiQueueBackend(t.agentUrl(), t.token(), t.dataDir());
         }
         return DirectQueueBackend.open(t.dataDir(), t.agentUrl() == null ? "no URL" : t.agentUrl().toString(), why);
     }
@@ -195,32 +199,67 @@ public final class PdQueue {
     }
 
     /**
-     * Where the agent and its queue are, from the environment.
+     * Where the agent and its queue are, from the agent's own configuration (environment over the
+     * configuration file, as the agent reads it):
+     * <ol>
+     *   <li>{@code PDQUEUE_AGENT_URL} when set;</li>
+     *   <li>else the endpoint the running agent wrote into its data dir ({@link AgentEndpoint}),
+     *       when that URL answers as the same agent instance (a killed agent's file is ignored);</li>
+     *   <li>else {@code http://PDAGENTD_ADMIN_BIND_ADDRESS:PDAGENTD_ADMIN_PORT} (127.0.0.1:8081),
+     *       or no URL when the admin listener is off.</li>
+     * </ol>
+     * The data dir is the agent's: {@code PDAGENTD_DATA_DIR}, else {@code /var/lib/pdaltagent} when it
+     * exists, else {@code ~/.pdaltagent}.
      *
-     * @param agentUrl the agent's base URL, or null when both its ports are off
+     * @param agentUrl the agent's admin URL, or null when its admin listener is off
+     * @param token the admin token to send, or null
+     * @param how where the URL came from, for messages
      */
-    record Target(URI agentUrl, Path dataDir) {
+    record Target(URI agentUrl, String token, Path dataDir, String how) {
         static Target fromEnv(Map<String, String> env) {
-            String dir = blankToNull(env.get("PDAGENTD_DATA_DIR"));
-            Path dataDir = dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".pdaltagent");
+            return fromEnv(env, Path.of(ConfigSources.DEFAULT_FILE_NAME));
+        }
+
+        static Target fromEnv(Map<String, String> env, Path defaultConfigFile) {
+            AgentConfig config;
+            try {
+                config = EnvConfig.load(ConfigSources.load(env, defaultConfigFile));
+            } catch (ConfigException e) {
+                throw new PdQueueException(2, e.getMessage());
+            }
+            Path dataDir = config.queue().dataDir();
+            String token = config.admin().token();
             String url = blankToNull(env.get("PDQUEUE_AGENT_URL"));
             if (url != null) {
-                return new Target(parseUrl("PDQUEUE_AGENT_URL", url), dataDir);
+                return new Target(parseUrl("PDQUEUE_AGENT_URL", url), token, dataDir, "PDQUEUE_AGENT_URL");
+            }
+            AgentEndpoint.Endpoint written;
+            try {
+                written = AgentEndpoint.read(dataDir);
+            } catch (java.io.IOException e) {
+                throw new PdQueueException(1, e.getMessage());
+            }
+            if (written != null && written.instance().equals(ApiQueueBackend.instanceAt(written.url()))) {
+                return new Target(written.url(), token != null ? token : written.token(), dataDir,
+                        dataDir.resolve(AgentEndpoint.FILE_NAME).toString());
+            }
+            AgentConfig.AdminConfig admin = config.admin();
+            if (admin.port() == 0) {
+                return new Target(null, token, dataDir, "PDAGENTD_ADMIN_PORT=0");
             }
             String host = "127.0.0.1";
-            String bind = blankToNull(env.get("PDAGENTD_BIND_ADDRESS"));
-            if (bind != null && !bind.equals("0.0.0.0") && !bind.equals("::") && QueueAdmin.isLocalHostName(bind)) {
+            String bind = admin.bindAddress();
+            if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
                 host = bind.contains(":") && !bind.startsWith("[") ? "[" + bind + "]" : bind;
             }
-            int http = port(env, "PDAGENTD_HTTP_PORT", 8080);
-            int https = port(env, "PDAGENTD_HTTPS_PORT", 8443);
-            if (http != 0) {
-                return new Target(parseUrl("PDAGENTD_HTTP_PORT", "http://" + host + ":" + http), dataDir);
-            }
-            if (https != 0) {
-                return new Target(parseUrl("PDAGENTD_HTTPS_PORT", "https://" + host + ":" + https), dataDir);
-            }
-            return new Target(null, dataDir);
+            return new Target(parseUrl("PDAGENTD_ADMIN_PORT", "http://" + host + ":" + admin.port()), token, dataDir,
+                    "PDAGENTD_ADMIN_PORT");
+        }
+
+        @Override
+        public String toString() {
+            return "Target[agentUrl=" + agentUrl + ", token=" + (token == null ? "none" : "<masked>") + ", dataDir=" + dataDir
+                    + ", how=" + how + "]";
         }
 
         private static URI parseUrl(String variable, String url) {
@@ -234,22 +273,6 @@ public final class PdQueue {
                 // said below
             }
             throw new PdQueueException(2, variable + ": '" + url + "' is not an http:// or https:// URL with a host");
-        }
-
-        private static int port(Map<String, String> env, String name, int def) {
-            String v = blankToNull(env.get(name));
-            if (v == null) {
-                return def;
-            }
-            try {
-                int p = Integer.parseInt(v.trim());
-                if (p >= 0 && p <= 65535) {
-                    return p;
-                }
-            } catch (NumberFormatException e) {
-                // said below
-            }
-            throw new PdQueueException(2, name + ": '" + v + "' is not a port number");
         }
 
         private static String blankToNull(String s) {

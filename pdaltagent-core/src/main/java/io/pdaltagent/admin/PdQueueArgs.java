@@ -1,5 +1,6 @@
 package io.pdaltagent.admin;
 
+import io.pdaltagent.common.Args;
 import io.pdaltagent.queue.DeliveryState;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,9 @@ import java.util.Map;
  * pd-queue purge [--dead | --delivered] [-k KEY] [--yes] [--json]
  * </pre>
  *
- * Options may come in any order, as {@code --opt VALUE}, {@code --opt=VALUE} or {@code -kVALUE};
- * {@code --} ends the options.
+ * Options may come in any order, as {@code --opt VALUE}, {@code --opt=VALUE}, {@code -kVALUE} or a
+ * unique prefix of a long name; {@code --} ends the options: the shared argparse-style parser of
+ * every command, {@link Args}.
  */
 public final class PdQueueArgs {
     public static final String PROG = "pd-queue";
@@ -87,79 +89,65 @@ public final class PdQueueArgs {
         return parseCommand(first, args);
     }
 
+    /** Each command's options, for the shared parser ({@link Args}): a command knows only its own. */
+    private static Args.Spec spec(String cmd) {
+        Args.Spec spec = new Args.Spec().flag("-h", "--help").flag("--json");
+        if (List.of("status", "retry", "list", "purge").contains(cmd)) {
+            spec.value("-k", "--service-key", "--routing-key", "--key");
+        }
+        switch (cmd) {
+            case "retry" -> spec.flag("-a", "--all-keys", "--all");
+            case "list" -> spec.value("--limit", "-n");
+            case "purge" -> spec.flag("--dead").flag("--delivered").flag("--yes", "-y");
+            default -> { }
+        }
+        return spec;
+    }
+
     private static Command parseCommand(String cmd, String[] args) throws UsageException {
-        String key = null;
-        boolean all = false;
+        Args parsed;
+        try {
+            parsed = spec(cmd).parse(java.util.Arrays.copyOfRange(args, 1, args.length));
+        } catch (Args.UsageException e) {
+            throw new UsageException(cmd, e.getMessage());
+        }
+        if (parsed.has("--help")) {
+            return help(commandHelp(cmd));
+        }
+        String key = parsed.last("--service-key");
+        if (key != null && key.isBlank()) {
+            throw new UsageException(cmd, "argument " + KEY_OPT + ": must not be empty");
+        }
+        boolean all = parsed.has("--all-keys");
+        boolean json = parsed.has("--json");
+        boolean yes = parsed.has("--yes");
         Integer limit = null;
-        String seqText = null;
+        if (parsed.has("--limit")) {
+            limit = number(cmd, "--limit", parsed.last("--limit"));
+            if (limit < 1 || limit > QueueAdmin.MAX_LIST_LIMIT) {
+                throw new UsageException(cmd, "argument --limit: must be from 1 to " + QueueAdmin.MAX_LIST_LIMIT);
+            }
+        }
         DeliveryState purge = null;
         String purgeFlag = null;
-        boolean yes = false;
-        boolean json = false;
-        boolean optionsEnded = false;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (optionsEnded || !a.startsWith("-") || a.equals("-")) {
-                if (cmd.equals("show") && seqText == null) {
-                    seqText = a;
-                    continue;
+        for (Args.Given g : parsed.given()) {
+            if (g.id().equals("--dead") || g.id().equals("--delivered")) {
+                DeliveryState s = g.id().equals("--dead") ? DeliveryState.DEAD : DeliveryState.DELIVERED;
+                if (purge != null && purge != s) {
+                    throw new UsageException(cmd, "argument " + g.id() + ": not allowed with argument " + purgeFlag);
                 }
-                throw new UsageException(cmd, "unrecognized arguments: " + a);
+                purge = s;
+                purgeFlag = g.id();
             }
-            if (a.equals("--")) {
-                optionsEnded = true;
-                continue;
-            }
-            String name = a;
-            String inline = null;
-            if (a.startsWith("--") && a.contains("=")) {
-                name = a.substring(0, a.indexOf('='));
-                inline = a.substring(a.indexOf('=') + 1);
-            } else if (a.startsWith("-k") && a.length() > 2) {
-                name = "-k";
-                inline = a.substring(2);
-            }
-            switch (name) {
-                case "-h", "--help" -> {
-                    return help(commandHelp(cmd));
-                }
-                case "--json" -> json = noValue(cmd, name, inline, true);
-                case "-k", "--service-key", "--routing-key", "--key" -> {
-                    requireIn(cmd, name, "status", "retry", "list", "purge");
-                    String v = inline != null ? inline : value(cmd, KEY_OPT, args, ++i);
-                    if (v.isBlank()) {
-                        throw new UsageException(cmd, "argument " + KEY_OPT + ": must not be empty");
-                    }
-                    key = v;
-                }
-                case "-a", "--all-keys", "--all" -> {
-                    requireIn(cmd, name, "retry");
-                    all = noValue(cmd, name, inline, true);
-                }
-                case "--limit", "-n" -> {
-                    requireIn(cmd, name, "list");
-                    String v = inline != null ? inline : value(cmd, "--limit", args, ++i);
-                    limit = number(cmd, "--limit", v);
-                    if (limit < 1 || limit > QueueAdmin.MAX_LIST_LIMIT) {
-                        throw new UsageException(cmd, "argument --limit: must be from 1 to " + QueueAdmin.MAX_LIST_LIMIT);
-                    }
-                }
-                case "--dead", "--delivered" -> {
-                    requireIn(cmd, name, "purge");
-                    noValue(cmd, name, inline, true);
-                    DeliveryState s = name.equals("--dead") ? DeliveryState.DEAD : DeliveryState.DELIVERED;
-                    if (purge != null && purge != s) {
-                        throw new UsageException(cmd, "argument " + name + ": not allowed with argument " + purgeFlag);
-                    }
-                    purge = s;
-                    purgeFlag = name;
-                }
-                case "-y", "--yes" -> {
-                    requireIn(cmd, name, "purge");
-                    yes = noValue(cmd, name, inline, true);
-                }
-                default -> throw new UsageException(cmd, "unrecognized arguments: " + a);
-            }
+        }
+        List<String> positional = parsed.positional();
+        String seqText = null;
+        if (cmd.equals("show") && !positional.isEmpty()) {
+            seqText = positional.get(0);
+            positional = positional.subList(1, positional.size());
+        }
+        if (!positional.isEmpty()) {
+            throw new UsageException(cmd, "unrecognized arguments: " + String.join(" ", positional));
         }
         long seq = 0;
         switch (cmd) {
@@ -192,26 +180,6 @@ public final class PdQueueArgs {
                 purge == null ? DeliveryState.DEAD : purge, yes, json, null);
     }
 
-    private static void requireIn(String cmd, String option, String... commands) throws UsageException {
-        if (!List.of(commands).contains(cmd)) {
-            throw new UsageException(cmd, "unrecognized arguments: " + option);
-        }
-    }
-
-    private static boolean noValue(String cmd, String option, String inline, boolean v) throws UsageException {
-        if (inline != null) {
-            throw new UsageException(cmd, "argument " + option + ": ignored explicit argument '" + inline + "'");
-        }
-        return v;
-    }
-
-    private static String value(String cmd, String option, String[] args, int i) throws UsageException {
-        if (i >= args.length || (args[i].startsWith("-") && args[i].length() > 1)) {
-            throw new UsageException(cmd, "argument " + option + ": expected one argument");
-        }
-        return args[i];
-    }
-
     private static int number(String cmd, String option, String v) throws UsageException {
         try {
             return Integer.parseInt(v.trim());
@@ -241,9 +209,10 @@ public final class PdQueueArgs {
                 + "optional arguments:\n"
                 + "  -h, --help   show this help message and exit\n"
                 + "  --version    print the version and exit\n\n"
-                + "The running agent is reached at PDQUEUE_AGENT_URL (default http://127.0.0.1:$PDAGENTD_HTTP_PORT,\n"
-                + "port 8080); when it is not running, its queue in PDAGENTD_DATA_DIR (default ~/.pdaltagent) is used\n"
-                + "directly. Exit codes: 0 done, 1 failed, 2 usage error.\n";
+                + "The running agent is found through the endpoint it writes into its data dir (PDAGENTD_DATA_DIR,\n"
+                + "default /var/lib/pdaltagent when it exists, else ~/.pdaltagent), else at PDQUEUE_AGENT_URL or\n"
+                + "http://127.0.0.1:$PDAGENTD_ADMIN_PORT (8081); PDAGENTD_ADMIN_TOKEN is sent when set. When the agent\n"
+                + "is not running, its queue in the data dir is used directly. Exit codes: 0 done, 1 failed, 2 usage error.\n";
     }
 
     static String commandHelp(String cmd) {

@@ -26,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The queue admin API that {@code pd-queue} talks to, on the agent's HTTP(S) ports:
+ * The queue admin API that {@code pd-queue} talks to, on the agent's admin listener
+ * ({@link AdminListener}, {@code PDAGENTD_ADMIN_PORT}; never on the ingest ports):
  *
  * <pre>
  * GET  /admin/v1/queue/status[?key=K]            counts per key and totals
@@ -40,13 +41,20 @@ import org.slf4j.LoggerFactory;
  * 400 (bad request), 403 (refused, see below), 404 (no such path or event), 405 (wrong method, with
  * {@code Allow}), 413 (request body over 64 KB), 500 or 503 (store unusable).
  *
- * <p><b>Local only.</b> The ingest ports listen on every address by default, and this API can
- * purge events, so it answers only requests that (1) come from a loopback address, (2) carry no
- * {@code Origin} header — browsers send one on every cross-site and every POST request, which
- * keeps web pages from driving the API (CSRF) — and (3) are addressed to {@code localhost} or a
- * loopback IP in their {@code Host} header, which defeats DNS rebinding. Anything else gets a 403.
- * There is no forwarded-header support on these ports, so the remote address cannot be spoofed
- * through a proxy header.
+ * <p><b>Who may call.</b> This API can purge events, so a request is answered only when
+ * <ol>
+ *   <li>it carries no {@code Origin} header, or one naming the request's own scheme, host and port
+ *       (a page served by this listener): browsers send {@code Origin} on every cross-site request and
+ *       on every POST, so other web pages cannot drive the API (CSRF);</li>
+ *   <li>from a loopback address, it is addressed to {@code localhost} or a loopback IP in its
+ *       {@code Host} header, which defeats DNS rebinding;</li>
+ *   <li>from any other address, the listener has a token and the request carries it
+ *       ({@code Authorization: Bearer TOKEN}); without a token such requests are refused;</li>
+ *   <li>a change ({@code retry}, {@code purge}) carries the token whenever one is set.</li>
+ * </ol>
+ * A refusal is a 403; a missing or wrong token a 401 with {@code WWW-Authenticate: Bearer}. Tokens
+ * are compared in constant time and never logged. There is no forwarded-header support on this
+ * listener, so the remote address cannot be spoofed through a proxy header.
  *
  * <p>Jetty runs it where blocking is allowed: every request reads or writes the store.
  */
@@ -59,9 +67,17 @@ public final class QueueAdminHandler extends Handler.Abstract {
     private static final Pattern DEAD_SEQ = Pattern.compile("/dead/([0-9]{1,18})");
 
     private final QueueAdmin admin;
+    private final byte[] token;
 
+    /** Without a token: loopback callers only, changes need nothing more. */
     public QueueAdminHandler(EventQueue queue) {
+        this(queue, null);
+    }
+
+    /** @param tokenOrNull {@code PDAGENTD_ADMIN_TOKEN}, or null */
+    public QueueAdminHandler(EventQueue queue, String tokenOrNull) {
         this.admin = new QueueAdmin(queue);
+        this.token = tokenOrNull == null ? null : tokenOrNull.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
@@ -76,6 +92,12 @@ public final class QueueAdminHandler extends Handler.Abstract {
             String refusal = refusal(request);
             if (refusal != null) {
                 throw new QueueAdmin.AdminException(403, refusal);
+            }
+            boolean change = HttpMethod.POST.is(request.getMethod());
+            if ((change || !isLoopback(request)) && token != null && !AdminToken.presented(request, token)) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"pdaltagent\"");
+                throw new QueueAdmin.AdminException(401, "this agent's admin API needs its token (Authorization: Bearer "
+                        + "PDAGENTD_ADMIN_TOKEN)" + (change ? " for changes" : " for requests from other hosts"));
             }
             body = route(path.substring(PREFIX.length()), request, response);
         } catch (QueueAdmin.AdminException e) {
@@ -148,14 +170,14 @@ public final class QueueAdminHandler extends Handler.Abstract {
         }
     }
 
-    /** Why a request is refused, or null when it may be answered. */
-    static String refusal(Request request) {
-        SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
-        if (!(remote instanceof InetSocketAddress isa) || isa.getAddress() == null || !isa.getAddress().isLoopbackAddress()) {
-            return "the queue admin API answers only requests from this host (a loopback address)";
+    /** Why a request is refused before its token is looked at, or null when it may go on. */
+    String refusal(Request request) {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin != null && !AdminToken.sameOrigin(origin, request)) {
+            return "the queue admin API does not answer browser requests from other sites (the request has an Origin header)";
         }
-        if (request.getHeaders().get(HttpHeader.ORIGIN) != null) {
-            return "the queue admin API does not answer browser requests (the request has an Origin header)";
+        if (!isLoopback(request)) {
+            return token == null ? "the queue admin API answers only requests from this host (a loopback address)" : null;
         }
         String host = request.getHttpURI().getHost();
         if (!QueueAdmin.isLocalHostName(host)) {
@@ -163,6 +185,11 @@ public final class QueueAdminHandler extends Handler.Abstract {
                     + host + "'";
         }
         return null;
+    }
+
+    private static boolean isLoopback(Request request) {
+        SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+        return remote instanceof InetSocketAddress isa && isa.getAddress() != null && isa.getAddress().isLoopbackAddress();
     }
 
     private static void allow(String method, HttpMethod allowed, Response response) {

@@ -9,11 +9,11 @@ import java.time.Duration;
  * component receives only its own part.
  */
 public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug,
-                          WebhookConfig webhook) {
+                          AdminConfig admin, OutboundConfig outbound, WebhookConfig webhook) {
 
-    /** Without the webhook poller. */
+    /** Without the webhook poller, the admin listener's defaults, no proxy, no extra CAs. */
     public AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
-        this(ingest, queue, delivery, debug, null);
+        this(ingest, queue, delivery, debug, AdminConfig.DEFAULT, OutboundConfig.DIRECT, null);
     }
 
     /**
@@ -91,5 +91,33 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
             return "WebhookConfig[apiBaseUrl=" + apiBaseUrl + ", destUrl=" + io.pdaltagent.observe.Mask.url(destUrl.toString())
                     + ", pollInterval=" + pollInterval + ", format=" + format + ", signed=" + (secret != null) + "]";
         }
+    }
+
+    /**
+     * The admin listener ({@code /admin/v1/queue/*}, {@code /healthz}, {@code /metrics}).
+     *
+     * @param bindAddress where it listens; off loopback only with a token
+     * @param port 0 turns the admin listener off
+     * @param token required (Bearer) for every change, and for any request from another host; null: none
+     */
+    public record AdminConfig(String bindAddress, int port, String token) {
+        public static final AdminConfig DEFAULT = new AdminConfig("127.0.0.1", 8081, null);
+
+        @Override
+        public String toString() {
+            return "AdminConfig[bindAddress=" + bindAddress + ", port=" + port + ", token=" + (token == null ? "none" : "<masked>") + "]";
+        }
+    }
+
+    /**
+     * What every outbound call (deliveries, and later the poller and webhooks) uses.
+     *
+     * @param proxyVariables HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either spelling) as set, read by {@code EnvProxySelector}
+     * @param caFile a PEM bundle trusted on top of the JDK's CAs, or null
+     * @param sourceAddress the local address outbound connections leave from, or null for the system's choice
+     */
+    public record OutboundConfig(java.util.Map<String, String> proxyVariables, Path caFile,
+                                 java.net.InetAddress sourceAddress) {
+        public static final OutboundConfig DIRECT = new OutboundConfig(java.util.Map.of(), null, null);
     }
 }

@@ -11,12 +11,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Reads {@link AgentConfig} from environment variables. A value that is present but unusable stops
- * the agent with a message naming the variable; it is never replaced by a default.
+ * Reads {@link AgentConfig} from environment variables, and from the configuration file under them
+ * ({@link ConfigSources}: the file's keys are the variables' names). A value that is present but
+ * unusable stops the agent with a message naming the variable (and, for a value from the file, the
+ * file and line); it is never replaced by a default. Every setting is read on every load, also those
+ * another one makes irrelevant, so that {@link ConfigSources#checkNoUnknownKeys} knows every key.
  */
 public final class EnvConfig {
     /** The data dir of a system-wide install, used when it exists and PDAGENTD_DATA_DIR is unset. */
-    public static final String SYSTEM_DATA_DIR = "/var/lib/pdaltagent";
+    public static final String SYSTEM_DATA_DIR = io.pdaltagent.common.DataDirs.SYSTEM;
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_HTTPS_PORT = 8443;
     public static final String DEFAULT_EVENTS_BASE_URL = "https://events.pagerduty.com";
@@ -34,14 +37,30 @@ public final class EnvConfig {
     public static final long DEFAULT_RETRY_MAX_MILLIS = 300_000;
     public static final long DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
-    private final Map<String, String> env;
+    public static final int DEFAULT_ADMIN_PORT = 8081;
+    public static final String DEFAULT_ADMIN_BIND_ADDRESS = "127.0.0.1";
+    /** A token shorter than this is guessable; {@code openssl rand -hex 16} gives 32 characters. */
+    public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
+    /** The proxy variables, in both spellings curl and Python read (see {@code EnvProxySelector}). */
+    public static final java.util.List<String> PROXY_VARIABLES = java.util.List.of(
+            "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY");
 
-    private EnvConfig(Map<String, String> env) {
+    private final ConfigSources env;
+
+    private EnvConfig(ConfigSources env) {
         this.env = env;
     }
 
+    /** The environment only (no configuration file). */
     public static AgentConfig load(Map<String, String> env) {
-        return new EnvConfig(env).build();
+        return load(ConfigSources.fromEnv(env));
+    }
+
+    /** The sources given (environment over file); fails on a key of the file that no setting reads. */
+    public static AgentConfig load(ConfigSources sources) {
+        AgentConfig config = new EnvConfig(sources).build();
+        sources.checkNoUnknownKeys();
+        return config;
     }
 
     private AgentConfig build() {
@@ -50,7 +69,7 @@ public final class EnvConfig {
         try {
             InetAddress.getByName(bind);
         } catch (UnknownHostException e) {
-            throw new ConfigException("PDAGENTD_BIND_ADDRESS: '" + bind + "' is not an address of this host");
+            throw new ConfigException(where("PDAGENTD_BIND_ADDRESS") + ": '" + bind + "' is not an address of this host");
         }
         int http = port("PDAGENTD_HTTP_PORT", DEFAULT_HTTP_PORT);
         int https = port("PDAGENTD_HTTPS_PORT", DEFAULT_HTTPS_PORT);
@@ -63,23 +82,24 @@ public final class EnvConfig {
 
         String broker = string("PDAGENTD_BROKER_URL", null);
         String brokerVar = "PDAGENTD_BROKER_URL";
+        String celery = string("CELERY_BROKER_URL", null);
         if (broker == null) {
-            broker = string("CELERY_BROKER_URL", null);
+            broker = celery;
             brokerVar = "CELERY_BROKER_URL";
         }
         if (broker != null) {
             String lower = broker.trim().toLowerCase(java.util.Locale.ROOT);
             if (!(lower.startsWith("amqp://") || lower.startsWith("amqps://") || lower.startsWith("pyamqp://")
                     || lower.startsWith("pyamqps://"))) {
-                throw new ConfigException(brokerVar + ": a RabbitMQ URL starts with amqp://, amqps:// or pyamqp://");
+                throw new ConfigException(where(brokerVar) + ": a RabbitMQ URL starts with amqp://, amqps:// or pyamqp://");
             }
             try {
                 java.net.URI u = new java.net.URI(broker.trim());
                 if (u.getRawAuthority() != null && u.getHost() == null && !u.getRawAuthority().endsWith("@")) {
-                    throw new ConfigException(brokerVar + ": the broker URL has no valid host");
+                    throw new ConfigException(where(brokerVar) + ": the broker URL has no valid host");
                 }
             } catch (java.net.URISyntaxException e) {
-                throw new ConfigException(brokerVar + ": the broker URL does not parse: " + e.getReason());
+                throw new ConfigException(where(brokerVar) + ": the broker URL does not parse: " + e.getReason());
             }
         }
         int partitions = (int) number("PDAGENTD_BROKER_PARTITIONS", AgentConfig.QueueConfig.DEFAULT_BROKER_PARTITIONS, 1, 1000);
@@ -98,11 +118,14 @@ public final class EnvConfig {
         Duration grace = seconds("PDAGENTD_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE_SECONDS, 0);
         boolean debug = bool("PDAGENTD_DEBUG", false);
 
+        AgentConfig.AdminConfig admin = admin();
+        AgentConfig.OutboundConfig outbound = outbound();
+
         return new AgentConfig(
                 new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir),
                 new AgentConfig.QueueConfig(dataDir, maxEvents, retention, broker, partitions),
                 new AgentConfig.DeliveryConfig(events, concurrency, timeout, retryBase, retryMax, maxAge, grace),
-                debug, webhook());
+                debug, admin, outbound, webhook());
     }
 
     public static final String DEFAULT_API_BASE_URL = "https://api.pagerduty.com";
@@ -241,6 +264,62 @@ public final class EnvConfig {
         return n.toString();
     }
 
+    /** The admin listener: off the ingest ports; off loopback only with a token. */
+    private AgentConfig.AdminConfig admin() {
+        String bind = string("PDAGENTD_ADMIN_BIND_ADDRESS", DEFAULT_ADMIN_BIND_ADDRESS);
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw new ConfigException(where("PDAGENTD_ADMIN_BIND_ADDRESS") + ": '" + bind + "' is not an address of this host");
+        }
+        int port = port("PDAGENTD_ADMIN_PORT", DEFAULT_ADMIN_PORT);
+        String token = string("PDAGENTD_ADMIN_TOKEN", null);
+        if (token != null && token.length() < MIN_ADMIN_TOKEN_LENGTH) {
+            throw new ConfigException(where("PDAGENTD_ADMIN_TOKEN") + ": at least " + MIN_ADMIN_TOKEN_LENGTH
+                    + " characters (e.g. openssl rand -hex 16)");
+        }
+        if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new ConfigException(where("PDAGENTD_ADMIN_TOKEN") + ": printable ASCII without spaces only (it is sent in an HTTP header)");
+        }
+        if (port != 0 && !address.isLoopbackAddress() && token == null) {
+            throw new ConfigException("PDAGENTD_ADMIN_TOKEN: required when the admin listener is not on a loopback address"
+                    + " (PDAGENTD_ADMIN_BIND_ADDRESS=" + bind + "); set a token, or PDAGENTD_ADMIN_BIND_ADDRESS=127.0.0.1");
+        }
+        return new AgentConfig.AdminConfig(bind, port, token);
+    }
+
+    /** Proxy, extra trusted CAs and source address for every outbound call. */
+    private AgentConfig.OutboundConfig outbound() {
+        Map<String, String> proxies = new LinkedHashMap<>();
+        for (String name : PROXY_VARIABLES) {
+            String v = string(name, null);
+            if (v != null) {
+                proxies.put(name, v);
+            }
+        }
+        Path ca = path("PDAGENTD_CA_FILE", null);
+        if (ca != null && !java.nio.file.Files.isReadable(ca)) {
+            throw new ConfigException(where("PDAGENTD_CA_FILE") + ": " + ca + " is not a readable file");
+        }
+        String source = string("PDAGENTD_SOURCE_ADDRESS", null);
+        InetAddress sourceAddress = null;
+        if (source != null && !source.equals("0.0.0.0") && !source.equals("::")) {
+            try {
+                sourceAddress = InetAddress.getByName(source);
+            } catch (UnknownHostException e) {
+                throw new ConfigException(where("PDAGENTD_SOURCE_ADDRESS") + ": '" + source + "' is not an address of this host");
+            }
+        }
+        return new AgentConfig.OutboundConfig(Map.copyOf(proxies), ca, sourceAddress);
+    }
+
+    /** The variable's name, and where its value came from when that was the configuration file. */
+    private String where(String name) {
+        ConfigSources.Value v = env.value(name);
+        return v != null && v.origin() == ConfigSources.Origin.FILE ? name + " (" + v.where() + ")" : name;
+    }
+
     /** The effective settings for the start-up log line, secrets masked. */
     public static Map<String, String> describe(AgentConfig c) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -262,6 +341,9 @@ public final class EnvConfig {
                             : c.webhook().activityDbUrl().replaceAll("(?i)(password=)[^&]*", "$1****"))
                     + ")");
         }
+        m.put("admin", c.admin().port() == 0 ? "off" : c.admin().bindAddress() + ":" + c.admin().port()
+                + (c.admin().token() == null ? "" : " (token set)"));
+        m.put("proxy", c.outbound().proxyVariables().isEmpty() ? "none" : String.join(",", c.outbound().proxyVariables().keySet()));
         return m;
     }
 
@@ -271,27 +353,28 @@ public final class EnvConfig {
      * {@code ~/.pdaltagent}. pd-send finds the agent's spool the same way.
      */
     public static Path defaultDataDir() {
-        Path system = Path.of(SYSTEM_DATA_DIR);
-        if (java.nio.file.Files.isDirectory(system)) {
-            return system;
-        }
-        return Path.of(System.getProperty("user.home"), ".pdaltagent");
+        return io.pdaltagent.common.DataDirs.defaultDataDir();
     }
 
     private String string(String name, String def) {
         String v = env.get(name);
-        return v == null || v.isBlank() ? def : v.trim();
+        if (v == null || v.isBlank()) {
+            env.noteDefault(name, def);
+            return def;
+        }
+        return v.trim();
     }
 
     private Path path(String name, Path def) {
         String v = string(name, null);
         if (v == null) {
+            env.noteDefault(name, def == null ? null : def.toString());
             return def;
         }
         try {
             return Path.of(v);
         } catch (RuntimeException e) {
-            throw new ConfigException(name + ": '" + v + "' is not a path");
+            throw new ConfigException(where(name) + ": '" + v + "' is not a path");
         }
     }
 
@@ -302,16 +385,17 @@ public final class EnvConfig {
     private long number(String name, long def, long min, long max) {
         String v = string(name, null);
         if (v == null) {
+            env.noteDefault(name, String.valueOf(def));
             return def;
         }
         long n;
         try {
             n = Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new ConfigException(name + ": '" + v + "' is not a whole number");
+            throw new ConfigException(where(name) + ": '" + v + "' is not a whole number");
         }
         if (n < min || n > max) {
-            throw new ConfigException(name + ": " + n + " is out of range (" + min + " to " + max + ")");
+            throw new ConfigException(where(name) + ": " + n + " is out of range (" + min + " to " + max + ")");
         }
         return n;
     }
@@ -323,12 +407,13 @@ public final class EnvConfig {
     private boolean bool(String name, boolean def) {
         String v = string(name, null);
         if (v == null) {
+            env.noteDefault(name, String.valueOf(def));
             return def;
         }
         return switch (v.toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes", "on" -> true;
             case "false", "0", "no", "off" -> false;
-            default -> throw new ConfigException(name + ": '" + v + "' is not true or false");
+            default -> throw new ConfigException(where(name) + ": '" + v + "' is not true or false");
         };
     }
 
@@ -338,11 +423,11 @@ public final class EnvConfig {
         try {
             u = new URI(v);
         } catch (URISyntaxException e) {
-            throw new ConfigException(name + ": '" + v + "' is not a URL (" + e.getReason() + ")");
+            throw new ConfigException(where(name) + ": '" + v + "' is not a URL (" + e.getReason() + ")");
         }
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || u.getHost() == null) {
-            throw new ConfigException(name + ": '" + v + "' is not an http:// or https:// URL with a host");
+            throw new ConfigException(where(name) + ": '" + v + "' is not an http:// or https:// URL with a host");
         }
         String s = u.toString();
         return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);

@@ -63,6 +63,16 @@ public final class HttpSender implements Sender {
     /** @param webhookHeaders the headers of {@link Destination#WEBHOOK} items: user agent, id, signature */
     public HttpSender(URI eventsBaseUrl, Duration timeout, ProxySelector proxies, Authenticator proxyAuth, String version,
                       WebhookHeaders webhookHeaders) {
+        this(eventsBaseUrl, timeout, proxies, proxyAuth, version, null, null, webhookHeaders);
+    }
+
+    /**
+     * @param tls the TLS context for https:// (extra trusted CAs, {@code PDAGENTD_CA_FILE}), or null for the JDK's
+     * @param localAddress the address connections leave from ({@code PDAGENTD_SOURCE_ADDRESS}), or null
+     * @param webhookHeaders the headers of {@link Destination#WEBHOOK} items: user agent, id, signature
+     */
+    public HttpSender(URI eventsBaseUrl, Duration timeout, ProxySelector proxies, Authenticator proxyAuth, String version,
+                      javax.net.ssl.SSLContext tls, java.net.InetAddress localAddress, WebhookHeaders webhookHeaders) {
         this.webhookHeaders = java.util.Objects.requireNonNull(webhookHeaders, "webhookHeaders");
         useSmallReadBuffers();
         HttpClient.Builder b = HttpClient.newBuilder()
@@ -73,6 +83,12 @@ public final class HttpSender implements Sender {
                 .executor(Executors.newVirtualThreadPerTaskExecutor());
         if (proxyAuth != null) {
             b.authenticator(proxyAuth);
+        }
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        if (localAddress != null) {
+            b.localAddress(localAddress);
         }
         this.client = b.build();
         String base = eventsBaseUrl.toString();

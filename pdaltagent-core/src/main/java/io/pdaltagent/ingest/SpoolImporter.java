@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * Imports the events that {@code pd-send} (and the other commands of pdaltagent-cli) wrote to the
  * spool while the agent could not be reached: {@code <data dir>/spool/*.event}, one JSON file per
  * event ({@code {"version":1,"path":…,"content_type":…,"body":…,"queued_at":…,"queued_by":…}}), named so
- * that name order is queue order. The layout is described with the writer, {@code io.pdaltagent.cli.Spool}.
+ * that name order is queue order. The layout is {@link io.pdaltagent.common.SpoolFormat}'s, shared with the writers.
  *
  * <p><b>What an import does</b>, one file at a time in name order: the file is first claimed by
  * moving it to {@code spool/importing/} (a file the agent may not remove is left alone, with a
@@ -78,16 +78,16 @@ import org.slf4j.LoggerFactory;
 public final class SpoolImporter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpoolImporter.class);
 
-    public static final String SPOOL_DIR = "spool";
+    public static final String SPOOL_DIR = io.pdaltagent.common.SpoolFormat.DIR_NAME;
     static final String IMPORTING_DIR = "importing";
     static final String REJECTED_DIR = "rejected";
-    static final String SUFFIX = ".event";
+    static final String SUFFIX = io.pdaltagent.common.SpoolFormat.SUFFIX;
     static final String REASON_SUFFIX = ".reason";
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = io.pdaltagent.common.SpoolFormat.FORMAT_VERSION;
     /** Fallback rescan period when no file-system notification arrives. */
     static final long RESCAN_SECONDS = 2;
     /** rwx-wx-wt: any user may create files, only the owner may list; users cannot remove others' files. */
-    static final int SPOOL_DIR_MODE = 01733;
+    static final int SPOOL_DIR_MODE = io.pdaltagent.common.SpoolFormat.DIR_MODE;
     static final int PRIVATE_DIR_MODE = 0700;
     /** A writer's temporary file older than this was left by a writer that died; it is removed. */
     static final Duration STALE_TEMP_AGE = Duration.ofHours(1);

@@ -66,7 +66,8 @@ class PdQueueArgsTest {
         assertUsage(new String[] {"status", "-a"}, "pd-queue status: error: unrecognized arguments: -a", null);
         assertUsage(new String[] {"status", "-k"}, "pd-queue status: error: argument -k/--service-key: expected one argument", null);
         assertUsage(new String[] {"status", "-k", "--json"},
-                "pd-queue status: error: argument -k/--service-key: expected one argument", null);
+                "pd-queue status: error: argument -k/--service-key: expected one argument (a value starting with '-' must be "
+                        + "attached: -k--json)", null);
         assertUsage(new String[] {"status", "-k", ""}, "pd-queue status: error: argument -k/--service-key: must not be empty", null);
         assertUsage(new String[] {"list", "--limit", "x"}, "pd-queue list: error: argument --limit: invalid int value: 'x'", null);
         assertUsage(new String[] {"list", "--limit", "0"}, "pd-queue list: error: argument --limit: must be from 1 to 10000", null);

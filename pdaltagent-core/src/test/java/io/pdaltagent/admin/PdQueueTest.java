@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link PdQueue#run} in-process: against a real admin API server, and directly on a data directory. */
 class PdQueueTest {
+    static final String INSTANCE = "3f1c2b9e-0000-4000-8000-000000000001";
     private final ManualClock clock = new ManualClock(Instant.parse("2025-03-01T12:00:00Z"));
     private Server server;
     private EventQueue queue;
@@ -173,7 +174,7 @@ class PdQueueTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("pd-queue: the agent seems to be running (its queue in " + dir + " is in use) but its admin API "
-                + "is not reachable at " + url + " (connection refused); set PDQUEUE_AGENT_URL to the agent's HTTP address\n");
+                + "is not reachable at " + url + " (connection refused); set PDQUEUE_AGENT_URL to the agent's admin address (PDAGENTD_ADMIN_PORT)\n");
     }
 
     @Test
@@ -211,33 +212,64 @@ class PdQueueTest {
     @Test
     void whereTheAgentIsFollowsItsOwnSettings() {
         Path home = Path.of(System.getProperty("user.home"));
-        PdQueue.Target d = PdQueue.Target.fromEnv(Map.of());
-        assertThat(d.agentUrl()).isEqualTo(URI.create("http://127.0.0.1:8080"));
-        assertThat(d.dataDir()).isEqualTo(home.resolve(".pdaltagent"));
-        assertThat(PdQueue.Target.fromEnv(Map.of("PDAGENTD_HTTP_PORT", "9090", "PDAGENTD_DATA_DIR", "/var/lib/x")))
-                .isEqualTo(new PdQueue.Target(URI.create("http://127.0.0.1:9090"), Path.of("/var/lib/x")));
-        assertThat(PdQueue.Target.fromEnv(Map.of("PDAGENTD_HTTP_PORT", "0")).agentUrl()).isEqualTo(URI.create("https://127.0.0.1:8443"));
-        assertThat(PdQueue.Target.fromEnv(Map.of("PDAGENTD_HTTP_PORT", "0", "PDAGENTD_HTTPS_PORT", "0")).agentUrl()).isNull();
-        assertThat(PdQueue.Target.fromEnv(Map.of("PDAGENTD_BIND_ADDRESS", "::1")).agentUrl()).isEqualTo(URI.create("http://[::1]:8080"));
-        assertThat(PdQueue.Target.fromEnv(Map.of("PDAGENTD_BIND_ADDRESS", "0.0.0.0")).agentUrl()).isEqualTo(URI.create("http://127.0.0.1:8080"));
-        assertThat(PdQueue.Target.fromEnv(Map.of("PDQUEUE_AGENT_URL", "http://localhost:1234", "PDAGENTD_HTTP_PORT", "9")).agentUrl())
-                .isEqualTo(URI.create("http://localhost:1234"));
-        assertThatThrownBy(() -> PdQueue.Target.fromEnv(Map.of("PDAGENTD_HTTP_PORT", "http")))
+        Path noFile = dir.resolve("no-such.yaml");
+        PdQueue.Target d = PdQueue.Target.fromEnv(Map.of(), noFile);
+        assertThat(d.agentUrl()).isEqualTo(URI.create("http://127.0.0.1:8081"));
+        assertThat(d.dataDir()).isEqualTo(io.pdaltagent.config.EnvConfig.defaultDataDir());
+        assertThat(d.token()).isNull();
+        PdQueue.Target t = PdQueue.Target.fromEnv(Map.of("PDAGENTD_ADMIN_PORT", "9090", "PDAGENTD_DATA_DIR", "/var/lib/x",
+                "PDAGENTD_ADMIN_TOKEN", "0123456789abcdef0123"), noFile);
+        assertThat(t.agentUrl()).isEqualTo(URI.create("http://127.0.0.1:9090"));
+        assertThat(t.dataDir()).isEqualTo(Path.of("/var/lib/x"));
+        assertThat(t.token()).isEqualTo("0123456789abcdef0123");
+        assertThat(t.toString()).doesNotContain("0123456789abcdef0123");
+        assertThat(PdQueue.Target.fromEnv(Map.of("PDAGENTD_ADMIN_PORT", "0"), noFile).agentUrl()).isNull();
+        assertThat(PdQueue.Target.fromEnv(Map.of("PDAGENTD_ADMIN_BIND_ADDRESS", "::1"), noFile).agentUrl())
+                .isEqualTo(URI.create("http://[::1]:8081"));
+        assertThat(PdQueue.Target.fromEnv(Map.of("PDQUEUE_AGENT_URL", "http://localhost:1234", "PDAGENTD_ADMIN_PORT", "9"), noFile)
+                .agentUrl()).isEqualTo(URI.create("http://localhost:1234"));
+        assertThatThrownBy(() -> PdQueue.Target.fromEnv(Map.of("PDAGENTD_ADMIN_PORT", "http"), noFile))
                 .isInstanceOfSatisfying(PdQueueException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(2);
-                    assertThat(e.getMessage()).isEqualTo("PDAGENTD_HTTP_PORT: 'http' is not a port number");
+                    assertThat(e.getMessage()).isEqualTo("PDAGENTD_ADMIN_PORT: 'http' is not a whole number");
                 });
-        assertThatThrownBy(() -> PdQueue.Target.fromEnv(Map.of("PDQUEUE_AGENT_URL", "localhost:8080")))
+        assertThatThrownBy(() -> PdQueue.Target.fromEnv(Map.of("PDQUEUE_AGENT_URL", "localhost:8080"), noFile))
                 .hasMessage("PDQUEUE_AGENT_URL: 'localhost:8080' is not an http:// or https:// URL with a host");
+        assertThat(home).isNotNull();
     }
 
     @Test
-    void bothPortsOffMeansTheDataDirectory() throws Exception {
-        Map<String, String> env = Map.of("PDAGENTD_HTTP_PORT", "0", "PDAGENTD_HTTPS_PORT", "0",
-                "PDAGENTD_DATA_DIR", dir.resolve("none").toString());
+    void theEndpointFileInTheDataDirIsUsedOnlyWhenItsAgentAnswers() throws Exception {
+        Map<String, String> apiEnv = serve();
+        URI live = URI.create(apiEnv.get("PDQUEUE_AGENT_URL"));
+        Path noFile = dir.resolve("no-such.yaml");
+        Map<String, String> onlyDir = Map.of("PDAGENTD_DATA_DIR", dir.toString());
+        // a stale file (a killed agent's): the URL does not answer as that instance
+        AgentEndpoint.write(dir, new AgentEndpoint.Endpoint(live, "not-the-instance", null));
+        assertThat(PdQueue.Target.fromEnv(onlyDir, noFile).agentUrl()).isEqualTo(URI.create("http://127.0.0.1:8081"));
+        AgentEndpoint.write(dir, new AgentEndpoint.Endpoint(URI.create("http://127.0.0.1:" + AgentProcess.freePort()), INSTANCE,
+                "0123456789abcdef0123"));
+        assertThat(PdQueue.Target.fromEnv(onlyDir, noFile).agentUrl()).isEqualTo(URI.create("http://127.0.0.1:8081"));
+        // the live one: URL and token from the file
+        AgentEndpoint.write(dir, new AgentEndpoint.Endpoint(live, INSTANCE, "0123456789abcdef0123"));
+        assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve(AgentEndpoint.FILE_NAME)))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        PdQueue.Target t = PdQueue.Target.fromEnv(onlyDir, noFile);
+        assertThat(t.agentUrl()).isEqualTo(live);
+        assertThat(t.token()).isEqualTo("0123456789abcdef0123");
+        AgentEndpoint.remove(dir, "someone-else");
+        assertThat(dir.resolve(AgentEndpoint.FILE_NAME)).exists();
+        AgentEndpoint.remove(dir, INSTANCE);
+        assertThat(dir.resolve(AgentEndpoint.FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void adminListenerOffMeansTheDataDirectory() throws Exception {
+        Map<String, String> env = Map.of("PDAGENTD_ADMIN_PORT", "0", "PDAGENTD_DATA_DIR", dir.resolve("none").toString(),
+                "PDAGENTD_CONFIG_FILE", "/dev/null");
         Result r = run(env, "status");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("(the agent's HTTP and HTTPS ports are both off)");
+        assertThat(r.err()).contains("(the agent's admin listener is off)");
     }
 
     // ---------------------------------------------------------------- helpers
@@ -250,7 +282,7 @@ class PdQueueTest {
         ServerConnector c = new ServerConnector(server);
         c.setHost("127.0.0.1");
         server.addConnector(c);
-        server.setHandler(new QueueAdminHandler(queue));
+        server.setHandler(new Handler.Sequence(new QueueAdminHandler(queue), new AgentIdentityHandler(INSTANCE, "test")));
         server.start();
         Map<String, String> env = new HashMap<>();
         env.put("PDQUEUE_AGENT_URL", "http://127.0.0.1:" + c.getLocalPort());

@@ -56,6 +56,9 @@ class QueueAdminHandlerTest {
     private int port;
     /** When set, requests look as if they came from this address. */
     private volatile InetSocketAddress fakeRemote;
+    /** The admin token the handler is built with; null: none. */
+    private String token;
+    private static final String TOKEN = "s3cret-token-0123456789";
 
     @TempDir
     Path dir;
@@ -285,6 +288,53 @@ class QueueAdminHandlerTest {
     }
 
     @Test
+    void withATokenEveryChangeNeedsIt() throws Exception {
+        populate(queue, clock);
+        token = TOKEN;
+        start();
+        // reads from this host need nothing more
+        assertThat(get("/admin/v1/queue/status").statusCode()).isEqualTo(200);
+        HttpResponse<String> none = post("/admin/v1/queue/purge", "{\"state\":\"dead\"}");
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(error(none)).contains("needs its token").doesNotContain(TOKEN);
+        HttpResponse<String> wrong = send(HttpRequest.newBuilder(uri("/admin/v1/queue/purge")).header("Authorization", "Bearer nope")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"state\":\"dead\"}")));
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(queue.stats().dead()).isEqualTo(1);
+        HttpResponse<String> right = send(HttpRequest.newBuilder(uri("/admin/v1/queue/purge")).header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"state\":\"dead\"}")));
+        assertThat(right.statusCode()).as(right.body()).isEqualTo(200);
+        assertThat(queue.stats().dead()).isZero();
+    }
+
+    @Test
+    void withATokenOtherHostsMayCallWithIt() throws Exception {
+        populate(queue, clock);
+        token = TOKEN;
+        start();
+        fakeRemote = new InetSocketAddress("192.0.2.7", 40000);
+        assertThat(get("/admin/v1/queue/status").statusCode()).isEqualTo(401);
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/admin/v1/queue/status")).header("Authorization", "bearer " + TOKEN));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aPageOfTheListenerItselfMayPostButNoOtherSite() throws Exception {
+        populate(queue, clock);
+        token = TOKEN;
+        start();
+        HttpResponse<String> same = send(HttpRequest.newBuilder(uri("/admin/v1/queue/retry")).header("Origin", "http://127.0.0.1:" + port)
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString("{\"all\":true}")));
+        assertThat(same.statusCode()).as(same.body()).isEqualTo(200);
+        for (String origin : List.of("http://127.0.0.1:" + (port + 1), "https://127.0.0.1:" + port, "http://evil.example", "null")) {
+            HttpResponse<String> other = send(HttpRequest.newBuilder(uri("/admin/v1/queue/retry")).header("Origin", origin)
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString("{\"all\":true}")));
+            assertThat(other.statusCode()).as(origin).isEqualTo(403);
+        }
+    }
+
+    @Test
     void localHostNames() {
         for (String h : List.of("localhost", "LOCALHOST", "localhost.", "a.localhost", "127.0.0.1", "127.1.2.3", "[::1]", "::1",
                 "0:0:0:0:0:0:0:1")) {
@@ -349,7 +399,7 @@ class QueueAdminHandlerTest {
                 return true;
             }
         };
-        Handler.Sequence sequence = new Handler.Sequence(new QueueAdminHandler(queue), next);
+        Handler.Sequence sequence = new Handler.Sequence(new QueueAdminHandler(queue, token), next);
         // lets a test pretend that the request came from another address
         Handler.Wrapper spoofer = new Handler.Wrapper(sequence) {
             @Override

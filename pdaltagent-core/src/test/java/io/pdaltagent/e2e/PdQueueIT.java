@@ -266,7 +266,7 @@ class PdQueueIT {
     @Test
     void noAgentAndNoQueueIsOneLineAndExit1() throws Exception {
         Map<String, String> env = Map.of("PDAGENTD_DATA_DIR", dir.resolve("none").toString(),
-                "PDAGENTD_HTTP_PORT", String.valueOf(AgentProcess.freePort()));
+                "PDAGENTD_ADMIN_PORT", String.valueOf(AgentProcess.freePort()));
         Run r = pdQueue(env, "status");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
@@ -287,6 +287,7 @@ class PdQueueIT {
         env.put("PDAGENTD_EVENTS_BASE_URL", pd.baseUrl());
         if (agent != null) {
             env.put("PDAGENTD_HTTP_PORT", String.valueOf(agent.httpPort()));
+            env.put("PDAGENTD_ADMIN_PORT", String.valueOf(agent.adminPort()));
         }
         return env;
     }
@@ -310,7 +311,7 @@ class PdQueueIT {
     }
 
     private JsonNode adminStatus() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(agent.baseUrl() + "/admin/v1/queue/status")).build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(agent.adminUrl() + "/admin/v1/queue/status")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
@@ -342,10 +343,8 @@ class PdQueueIT {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().removeIf(k -> k.startsWith("PDAGENTD_") || k.startsWith("PDQUEUE_"));
+        // only the data dir: pd-queue finds the agent (on free, non-default ports) through it
         pb.environment().put("PDAGENTD_DATA_DIR", dataDir().toString());
-        if (agent != null) {
-            pb.environment().put("PDAGENTD_HTTP_PORT", String.valueOf(agent.httpPort()));
-        }
         pb.environment().putAll(extraEnv);
         Path out = Files.createTempFile(dir, "pdq", ".out");
         Path err = Files.createTempFile(dir, "pdq", ".err");

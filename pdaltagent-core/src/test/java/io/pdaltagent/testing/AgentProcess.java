@@ -25,15 +25,28 @@ public final class AgentProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final Path log;
     private final int httpPort;
+    private final int adminPort;
     private Process process;
 
-    /** @param env PDAGENTD_* settings; a free HTTP port and HTTPS off are added unless given */
+    /**
+     * @param env PDAGENTD_* settings; a free HTTP port, a free admin port and HTTPS off are added
+     *     unless given, and no configuration file (an installed /etc/pdaltagent/pdaltagent.yaml must
+     *     not change a test) unless PDAGENTD_CONFIG_FILE is given
+     */
     public AgentProcess(Map<String, String> env, Path log) {
         this.env = new HashMap<>(env);
         this.env.putIfAbsent("PDAGENTD_HTTP_PORT", String.valueOf(freePort()));
         this.env.putIfAbsent("PDAGENTD_HTTPS_PORT", "0");
-        this.httpPort = Integer.parseInt(this.env.get("PDAGENTD_HTTP_PORT"));
+        this.env.putIfAbsent("PDAGENTD_ADMIN_PORT", String.valueOf(freePort()));
+        this.env.putIfAbsent("PDAGENTD_CONFIG_FILE", "/dev/null");
+        // an empty value leaves the setting to the configuration file: the port is not known here then (-1)
+        this.httpPort = portOrUnknown(this.env.get("PDAGENTD_HTTP_PORT"));
+        this.adminPort = portOrUnknown(this.env.get("PDAGENTD_ADMIN_PORT"));
         this.log = log;
+    }
+
+    private static int portOrUnknown(String v) {
+        return v == null || v.isBlank() ? -1 : Integer.parseInt(v.trim());
     }
 
     public static Path projectRoot() {
@@ -94,6 +107,15 @@ public final class AgentProcess implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    /** The admin listener (queue admin API, /healthz, /metrics): {@code http://127.0.0.1:PORT}. */
+    public String adminUrl() {
+        return "http://127.0.0.1:" + adminPort;
+    }
+
+    public int adminPort() {
+        return adminPort;
     }
 
     public Process process() {

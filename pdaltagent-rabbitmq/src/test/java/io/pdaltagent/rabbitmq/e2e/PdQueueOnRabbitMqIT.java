@@ -69,7 +69,7 @@ class PdQueueOnRabbitMqIT {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().removeIf(k -> k.startsWith("PDAGENTD_") || k.startsWith("PDQUEUE_"));
-        pb.environment().put("PDQUEUE_AGENT_URL", agent.baseUrl());
+        pb.environment().put("PDQUEUE_AGENT_URL", agent.adminUrl());
         pb.environment().put("PDAGENTD_DATA_DIR", dir.resolve("data").toString());
         Process p = pb.start();
         p.getOutputStream().close();

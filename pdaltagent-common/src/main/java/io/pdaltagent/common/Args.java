@@ -1,4 +1,4 @@
-package io.pdaltagent.cli;
+package io.pdaltagent.common;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,11 +15,20 @@ import java.util.List;
  * Args.Spec spec = new Args.Spec()
  *         .value("-k", "--service-key", "--routing-key")
  *         .flag("-q", "--quiet");
- * Args a = spec.parse(argv);            // CliException (exit 2) with argparse's wording
+ * Args a = spec.parse(argv);            // Args.UsageException (exit 2) with argparse's wording
  * String key = a.last("--service-key"); // null when absent
  * }</pre>
  */
 public final class Args {
+    /** A command line that cannot be parsed; the message is argparse's words, the exit code 2. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** One option: its names (the first long one is its id) and whether it takes a value. */
     private record Option(String[] names, boolean takesValue) {
         String id() {
@@ -57,7 +66,7 @@ public final class Args {
             return this;
         }
 
-        public Args parse(String[] argv) throws CliException {
+        public Args parse(String[] argv) throws UsageException {
             return new Args(this, argv);
         }
 
@@ -82,7 +91,7 @@ public final class Args {
             return null;
         }
 
-        private Option byLong(String name) throws CliException {
+        private Option byLong(String name) throws UsageException {
             Option prefixMatch = null;
             int prefixMatches = 0;
             StringBuilder candidates = new StringBuilder();
@@ -107,7 +116,7 @@ public final class Args {
                 }
             }
             if (prefixMatches > 1) {
-                throw CliException.usage("ambiguous option: " + name + " could match " + candidates);
+                throw new UsageException("ambiguous option: " + name + " could match " + candidates);
             }
             return prefixMatch;
         }
@@ -117,7 +126,7 @@ public final class Args {
     private final List<Given> given = new ArrayList<>();
     private final List<String> positional = new ArrayList<>();
 
-    private Args(Spec spec, String[] argv) throws CliException {
+    private Args(Spec spec, String[] argv) throws UsageException {
         this.spec = spec;
         int i = 0;
         while (i < argv.length) {
@@ -131,11 +140,11 @@ public final class Args {
                 String name = eq < 0 ? a : a.substring(0, eq);
                 Option o = spec.byLong(name);
                 if (o == null) {
-                    throw CliException.usage("unrecognized arguments: " + a);
+                    throw new UsageException("unrecognized arguments: " + a);
                 }
                 if (!o.takesValue) {
                     if (eq >= 0) {
-                        throw CliException.usage("argument " + o.display() + ": ignored explicit argument '"
+                        throw new UsageException("argument " + o.display() + ": ignored explicit argument '"
                                 + a.substring(eq + 1) + "'");
                     }
                     given.add(new Given(o.id(), null));
@@ -150,7 +159,7 @@ public final class Args {
                 for (int j = 1; j < a.length(); j++) {
                     Option o = spec.byShort(a.charAt(j));
                     if (o == null) {
-                        throw CliException.usage("unrecognized arguments: " + (j == 1 ? a : "-" + a.charAt(j)));
+                        throw new UsageException("unrecognized arguments: " + (j == 1 ? a : "-" + a.charAt(j)));
                     }
                     if (!o.takesValue) {
                         given.add(new Given(o.id(), null));
@@ -171,13 +180,13 @@ public final class Args {
         }
     }
 
-    private static String nextValue(Option o, String[] argv, int i) throws CliException {
+    private static String nextValue(Option o, String[] argv, int i) throws UsageException {
         if (i >= argv.length) {
-            throw CliException.usage("argument " + o.display() + ": expected one argument");
+            throw new UsageException("argument " + o.display() + ": expected one argument");
         }
         String v = argv[i];
         if (v.length() > 1 && v.charAt(0) == '-' && !isNegativeNumber(v)) {
-            throw CliException.usage("argument " + o.display() + ": expected one argument (a value starting with '-' "
+            throw new UsageException("argument " + o.display() + ": expected one argument (a value starting with '-' "
                     + "must be attached: " + o.names[0] + (o.names[0].startsWith("--") ? "=" : "") + v + ")");
         }
         return v;

@@ -1,4 +1,4 @@
-package io.pdaltagent.cli;
+package io.pdaltagent.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -64,9 +64,7 @@ class ArgsTest {
     }
 
     private static void assertUsage(String[] argv, String message) {
-        assertThatThrownBy(() -> SPEC.parse(argv)).isInstanceOfSatisfying(CliException.class, e -> {
-            assertThat(e.exitCode()).isEqualTo(2);
-            assertThat(e.getMessage()).startsWith(message);
-        });
+        assertThatThrownBy(() -> SPEC.parse(argv)).isInstanceOfSatisfying(Args.UsageException.class,
+                e -> assertThat(e.getMessage()).startsWith(message));
     }
 }
