@@ -138,7 +138,7 @@ public final class Agent implements AutoCloseable {
             dispatcher.start();
 
             // before the housekeeper: the relay's crash recovery looks for its webhooks in the queue
-            webhooks = WebhookRelay.start(config, queue, proxies, metrics, clock, version());
+            webhooks = WebhookRelay.start(config, queue, proxies, tls, metrics, clock, version());
 
             housekeeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeper").daemon(true).factory());
             EventQueue q = queue;

@@ -42,8 +42,8 @@ final class WebhookRelay implements AutoCloseable {
     }
 
     /** Null when the poller is off. */
-    static WebhookRelay start(AgentConfig config, EventQueue queue, EnvProxySelector proxies, Metrics metrics,
-                              Clock clock, String version) {
+    static WebhookRelay start(AgentConfig config, EventQueue queue, EnvProxySelector proxies,
+                              javax.net.ssl.SSLContext tls, Metrics metrics, Clock clock, String version) {
         AgentConfig.WebhookConfig c = config.webhook();
         if (c == null) {
             return null;
@@ -62,7 +62,7 @@ final class WebhookRelay implements AutoCloseable {
         }
         try {
             LogEntriesClient api = new LogEntriesClient(c.apiBaseUrl(), c.authorization(), proxies, proxies.authenticator(),
-                    version);
+                    version, tls, config.outbound().sourceAddress());
             WebhookPoller poller = WebhookPoller.start(c, queue, api, store, config.queue().dataDir(), clock);
             metrics.pollerStats(poller::stats);
             return new WebhookRelay(store, poller);

@@ -65,10 +65,25 @@ public final class LogEntriesClient {
 
     public LogEntriesClient(URI apiBaseUrl, String authorization, ProxySelector proxies, Authenticator proxyAuth,
                             String version) {
+        this(apiBaseUrl, authorization, proxies, proxyAuth, version, null, null);
+    }
+
+    /**
+     * @param tls the TLS context with extra trusted CAs ({@code PDAGENTD_CA_FILE}), or null for the JDK's
+     * @param localAddress the address connections leave from ({@code PDAGENTD_SOURCE_ADDRESS}), or null
+     */
+    public LogEntriesClient(URI apiBaseUrl, String authorization, ProxySelector proxies, Authenticator proxyAuth,
+                            String version, javax.net.ssl.SSLContext tls, java.net.InetAddress localAddress) {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).proxy(proxies)
                 .followRedirects(HttpClient.Redirect.NEVER);
         if (proxyAuth != null) {
             b.authenticator(proxyAuth);
+        }
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        if (localAddress != null) {
+            b.localAddress(localAddress);
         }
         this.http = b.build();
         String s = apiBaseUrl.toString();
