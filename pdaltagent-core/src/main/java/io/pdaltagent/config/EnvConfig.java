@@ -143,21 +143,15 @@ public final class EnvConfig {
 
     /** The webhook poller's settings, or null when it is off (no API token and no destination). */
     private AgentConfig.WebhookConfig webhook() {
+        // every setting is read and checked even while the poller is off: a bad value is never
+        // ignored, and the configuration file's unknown-key check knows each of them
         String token = string("PDAGENTD_API_TOKEN", null);
         String dest = string("PDAGENTD_WEBHOOK_DEST_URL", null);
-        if (token == null && dest == null) {
-            return null;
-        }
-        if (token == null) {
-            throw new ConfigException("PDAGENTD_WEBHOOK_DEST_URL is set but PDAGENTD_API_TOKEN is not: the webhook poller needs both");
-        }
-        if (dest == null) {
-            throw new ConfigException("PDAGENTD_API_TOKEN is set but PDAGENTD_WEBHOOK_DEST_URL is not: the webhook poller needs both");
-        }
         URI api = url("PDAGENTD_API_BASE_URL", DEFAULT_API_BASE_URL);
-        // validated like the other URLs, but kept exactly as given: a receiver's trailing slash matters
-        url("PDAGENTD_WEBHOOK_DEST_URL", null);
-        URI destUrl = URI.create(dest);
+        if (dest != null) {
+            // validated like the other URLs, but kept exactly as given: a receiver's trailing slash matters
+            url("PDAGENTD_WEBHOOK_DEST_URL", null);
+        }
         Duration interval = seconds("PDAGENTD_POLLING_INTERVAL_SECONDS", DEFAULT_POLLING_INTERVAL_SECONDS, 1);
         boolean all = bool("PDAGENTD_GET_ALL_LOG_ENTRIES", false);
         Duration keep = seconds("PDAGENTD_KEEP_ACTIVITY_SECONDS", DEFAULT_KEEP_ACTIVITY_SECONDS, 3600);
@@ -183,7 +177,16 @@ public final class EnvConfig {
             throw new ConfigException("PDAGENTD_WEBHOOK_LOOKBACK_SECONDS must not exceed PDAGENTD_KEEP_ACTIVITY_SECONDS");
         }
         Duration lease = seconds("PDAGENTD_WEBHOOK_LEASE_SECONDS", DEFAULT_WEBHOOK_LEASE_SECONDS, 3);
-        return new AgentConfig.WebhookConfig(api, authorization(token), destUrl, interval, all, keep, services,
+        if (token == null && dest == null) {
+            return null;
+        }
+        if (token == null) {
+            throw new ConfigException("PDAGENTD_WEBHOOK_DEST_URL is set but PDAGENTD_API_TOKEN is not: the webhook poller needs both");
+        }
+        if (dest == null) {
+            throw new ConfigException("PDAGENTD_API_TOKEN is set but PDAGENTD_WEBHOOK_DEST_URL is not: the webhook poller needs both");
+        }
+        return new AgentConfig.WebhookConfig(api, authorization(token), URI.create(dest), interval, all, keep, services,
                 configJson, format, secret, db, lookBack, lease);
     }
 

@@ -52,6 +52,18 @@ class ConfigFileTest {
     }
 
     @Test
+    void webhookSettingsInTheFileAreKnownAndCheckedWhileThePollerIsOff() throws Exception {
+        Path f = file("""
+                PDAGENTD_POLLING_INTERVAL_SECONDS: 30
+                PDAGENTD_WEBHOOK_FORMAT: v2
+                PDAGENTD_WEBHOOK_SERVICES_LIST: [PABC123]
+                """);
+        assertThat(load(f, Map.of()).webhook()).as("no token and no destination: the poller is off").isNull();
+        Path bad = file("PDAGENTD_WEBHOOK_FORMAT: v9\n");
+        assertThatThrownBy(() -> load(bad, Map.of())).hasMessageContaining("PDAGENTD_WEBHOOK_FORMAT");
+    }
+
+    @Test
     void sourcesRememberWhereEachValueCameFrom() throws Exception {
         Path f = file("PDAGENTD_HTTP_PORT: 9090\nPDAGENTD_QUEUE_MAX_EVENTS: 5000\n");
         Map<String, String> env = Map.of(ConfigSources.CONFIG_FILE_VARIABLE, f.toString(), "PDAGENTD_QUEUE_MAX_EVENTS", "10",
