@@ -1,0 +1,297 @@
+package io.pdaltagent.transform;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds and replaces personal data in one string. Each category is a pattern for candidates plus,
+ * where a checksum or range exists, a check of the candidate (Luhn and issuer prefixes for cards,
+ * ISO 7064 mod 97 for IBANs, octet ranges for IPv4, group counts for IPv6, SSA rules for SSNs), so
+ * that the numbers monitoring text is full of (timestamps, epoch seconds, UUIDs, versions, ports,
+ * durations, hashes, pod names, order numbers) survive. Boundaries are strict: a candidate that
+ * touches a letter, digit or joiner ({@code . - : / _}) on either side is part of something longer
+ * and is left alone.
+ *
+ * <p>A cheap pass over the string first counts digits and notes the characters each category needs
+ * ({@code @}, {@code :}, an upper-case letter), so most strings never reach a regular expression.
+ * Stateless and thread-safe: patterns are compiled once.
+ */
+final class PiiText {
+    /** Not inside a longer token: no word character or joiner before. */
+    private static final String START = "(?<![\\w.@:/+-])";
+    /** Not inside a longer token: no word character after, no joiner followed by more of it. */
+    private static final String END = "(?![\\w@]|[.:/-][\\w])";
+
+    private static final Pattern EMAIL = Pattern.compile(
+            "(?<![\\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@"
+                    + "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,24}(?![\\w-]|\\.[A-Za-z0-9]|:[\\w/~])");
+    private static final Pattern IPV6 = Pattern.compile(
+            "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\\d{1,3}\\.){3}\\d{1,3})?(?:%[A-Za-z0-9]+)?"
+                    + "(?![\\w:]|\\.\\w)");
+    private static final Pattern IPV4 = Pattern.compile(
+            "(?<![\\w.:-])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\w-]|\\.\\d)");
+    private static final Pattern IBAN = Pattern.compile(
+            "(?<![\\w-])[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\\w-])");
+    private static final Pattern CARD = Pattern.compile(
+            START + "\\d(?:[ -]?\\d){12,18}" + END);
+    private static final Pattern SSN = Pattern.compile(
+            START + "(\\d{3})-(\\d{2})-(\\d{4})" + END);
+    private static final Pattern PHONE = Pattern.compile(
+            // international: +CC then 6 to 14 more digits in groups, optionally with (0) or (area)
+            START + "(?<!\\d[ .-])(?:\\+\\d{1,3}(?:[ .-]?\\(0?\\d{1,4}\\))?(?:[ .-]?\\d{1,5}){2,5}"
+                    // North American: (415) 555-0132, 415-555-0132, 415.555.0132, 1-800-555-0199
+                    + "|(?:1[ .-])?(?:\\(\\d{3}\\) ?|\\d{3}[ .-])\\d{3}[ .-]\\d{4}"
+                    // trunk-prefixed national numbers: 020 7946 0958, 030-1234567, 06 12 34 56 78
+                    + "|0\\d{1,4}(?:[ -]\\d{2,8}){1,4})" + END);
+    private static final Pattern PO_BOX = Pattern.compile(
+            "(?<![\\w])(?:P\\.? ?O\\.?|Post Office) ?Box #? ?\\d{1,8}(?!\\w)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern STREET = Pattern.compile(
+            "(?<![\\w.:/-])\\d{1,6}[A-Z]? (?:(?:[NSEW]|North|South|East|West)\\.? )?(?:[A-Z][a-z]+|\\d{1,3}(?:st|nd|rd|th))"
+                    + "(?: [A-Z][a-z]+){0,3} (?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct"
+                    + "|Place|Pl|Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Way)\\b\\.?"
+                    + "(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor)\\.? #?\\w{1,6})?");
+
+    /** Digits a category needs at the least before its pattern is tried. */
+    private static final int MIN_PHONE_DIGITS = 7;
+    private static final int MIN_CARD_DIGITS = 13;
+    private static final int MIN_SSN_DIGITS = 9;
+    private static final int MIN_IBAN_LENGTH = 15;
+    private static final int MAX_IBAN_LENGTH = 34;
+    /** How card numbers are printed when grouped: 4-4-4-4 (and 19-digit 4-4-4-4-3), Amex 4-6-5, Diners 4-6-4. */
+    private static final Set<String> CARD_GROUPINGS = Set.of("4,4,4,4", "4,4,4,4,3", "4,6,5", "4,6,4", "4,4,4,1");
+
+    private final Set<PiiCategory> categories;
+
+    PiiText(Set<PiiCategory> categories) {
+        this.categories = EnumSet.copyOf(categories);
+    }
+
+    /** {@code s} with every finding replaced by its placeholder; {@code s} itself when there is none. */
+    String scrub(String s) {
+        int digits = 0;
+        boolean at = false;
+        boolean colon = false;
+        boolean upper = false;
+        boolean space = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '@') {
+                at = true;
+            } else if (c == ':') {
+                colon = true;
+            } else if (c >= 'A' && c <= 'Z') {
+                upper = true;
+            } else if (c == ' ') {
+                space = true;
+            }
+        }
+        if (digits == 0 && !at && !colon) {
+            return s; // every category needs a digit, an @ or (IPv6 ::) a colon
+        }
+        String out = s;
+        for (PiiCategory c : categories) {
+            out = switch (c) {
+                case EMAIL -> at ? replace(out, EMAIL, c, null) : out;
+                case IPV6 -> colon ? replace(out, IPV6, c, PiiText::isIpv6) : out;
+                case IP -> digits >= 4 ? replace(out, IPV4, c, PiiText::isIpv4) : out;
+                case IBAN -> upper && digits >= 2 ? replace(out, IBAN, c, PiiText::isIban) : out;
+                case CREDIT_CARD -> digits >= MIN_CARD_DIGITS ? replace(out, CARD, c, PiiText::isCard) : out;
+                case SSN -> digits >= MIN_SSN_DIGITS ? replace(out, SSN, c, PiiText::isSsn) : out;
+                case PHONE -> digits >= MIN_PHONE_DIGITS ? replace(out, PHONE, c, PiiText::isPhone) : out;
+                case PO_BOX -> digits > 0 ? replace(out, PO_BOX, c, null) : out;
+                case STREET_ADDRESS -> digits > 0 && space && upper ? replace(out, STREET, c, null) : out;
+            };
+        }
+        return out;
+    }
+
+    /** A candidate check: true when the matched text really is of the category. */
+    private interface Check {
+        boolean test(Matcher m);
+    }
+
+    private static String replace(String s, Pattern p, PiiCategory c, Check check) {
+        Matcher m = p.matcher(s);
+        StringBuilder b = null;
+        int last = 0;
+        while (m.find()) {
+            if (check != null && !check.test(m)) {
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(s.length());
+            }
+            b.append(s, last, m.start()).append(c.placeholder);
+            last = m.end();
+        }
+        if (b == null) {
+            return s;
+        }
+        return b.append(s, last, s.length()).toString();
+    }
+
+    private static boolean isIpv4(Matcher m) {
+        for (String part : m.group().split("\\.")) {
+            if (part.length() > 1 && part.charAt(0) == '0' || Integer.parseInt(part) > 255) {
+                return false; // 010.1.1.1 is no address people write; 300.1.1.1 is none at all
+            }
+        }
+        return true;
+    }
+
+    /** 8 groups, or fewer with one {@code ::}; an IPv4 tail counts two; at least two hex digits. */
+    private static boolean isIpv6(Matcher m) {
+        String a = m.group();
+        int pct = a.indexOf('%');
+        if (pct >= 0) {
+            a = a.substring(0, pct);
+        }
+        int dc = a.indexOf("::");
+        if (dc >= 0 && a.indexOf("::", dc + 1) >= 0) {
+            return false;
+        }
+        if (a.contains(":::")) {
+            return false;
+        }
+        String[] groups = a.split(":", -1);
+        int count = 0;
+        int hex = 0;
+        boolean hasLetterOrZeroRun = false;
+        for (int i = 0; i < groups.length; i++) {
+            String g = groups[i];
+            if (g.isEmpty()) {
+                continue;
+            }
+            if (g.indexOf('.') >= 0) {
+                if (i != groups.length - 1 || !g.matches("(?:\\d{1,3}\\.){3}\\d{1,3}")) {
+                    return false;
+                }
+                count += 2;
+                hex += 2;
+                continue;
+            }
+            if (g.length() > 4) {
+                return false;
+            }
+            count++;
+            hex += g.length();
+            for (int k = 0; k < g.length(); k++) {
+                if (!Character.isDigit(g.charAt(k))) {
+                    hasLetterOrZeroRun = true;
+                }
+            }
+        }
+        if (dc < 0) {
+            // no "::": exactly 8 groups, none empty (a clock time 10:00:00 has 3)
+            return count == 8 && groups.length == 8 || count == 8 && a.contains(".");
+        }
+        if (!(count < 8 && hex >= 1)) {
+            return false;
+        }
+        // "::" with digits only and few groups is more often code or a time than an address, but
+        // "::1" and "fe80::1" are addresses: require a letter, or the loopback, or 3+ groups
+        return hasLetterOrZeroRun || count >= 3 || a.equals("::1");
+    }
+
+    private static boolean isIban(Matcher m) {
+        String iban = m.group().replace(" ", "");
+        if (iban.length() < MIN_IBAN_LENGTH || iban.length() > MAX_IBAN_LENGTH) {
+            return false;
+        }
+        String rearranged = iban.substring(4) + iban.substring(0, 4);
+        int mod = 0;
+        for (int i = 0; i < rearranged.length(); i++) {
+            char c = rearranged.charAt(i);
+            int v = Character.isDigit(c) ? c - '0' : c - 'A' + 10;
+            mod = v >= 10 ? (mod * 100 + v) % 97 : (mod * 10 + v) % 97;
+        }
+        return mod == 1;
+    }
+
+    /** Luhn-valid, 13 to 19 digits, and an issuer's prefix (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay). */
+    private static boolean isCard(Matcher m) {
+        String g = m.group();
+        String sep = null;
+        StringBuilder d = new StringBuilder(19);
+        for (int i = 0; i < g.length(); i++) {
+            char c = g.charAt(i);
+            if (Character.isDigit(c)) {
+                d.append(c);
+            } else if (sep == null) {
+                sep = String.valueOf(c);
+            } else if (!sep.equals(String.valueOf(c))) {
+                return false; // mixed separators: not how a card number is written
+            }
+        }
+        if (sep != null && !CARD_GROUPINGS.contains(groupLengths(g, sep.charAt(0)))) {
+            return false; // 3704 0044 0532 0130 01 is the tail of an IBAN, no card as printed
+        }
+        String n = d.toString();
+        if (n.length() < 13 || n.length() > 19 || !hasIssuerPrefix(n)) {
+            return false;
+        }
+        int sum = 0;
+        boolean dbl = false;
+        for (int i = n.length() - 1; i >= 0; i--) {
+            int v = n.charAt(i) - '0';
+            if (dbl) {
+                v *= 2;
+                if (v > 9) {
+                    v -= 9;
+                }
+            }
+            sum += v;
+            dbl = !dbl;
+        }
+        return sum % 10 == 0;
+    }
+
+    private static String groupLengths(String g, char sep) {
+        StringBuilder b = new StringBuilder();
+        for (String part : g.split(java.util.regex.Pattern.quote(String.valueOf(sep)))) {
+            b.append(b.length() == 0 ? "" : ",").append(part.length());
+        }
+        return b.toString();
+    }
+
+    private static boolean hasIssuerPrefix(String n) {
+        int p2 = Integer.parseInt(n.substring(0, 2));
+        int p4 = Integer.parseInt(n.substring(0, 4));
+        int p3 = p4 / 10;
+        return n.charAt(0) == '4'                          // Visa
+                || (p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720) // Mastercard
+                || p2 == 34 || p2 == 37                    // American Express
+                || p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649) // Discover
+                || p2 == 35                                // JCB
+                || p2 == 36 || p2 == 38 || (p3 >= 300 && p3 <= 305) // Diners Club
+                || p2 == 62;                               // UnionPay
+    }
+
+    /** The SSA's rules: area not 000, 666 or 9xx; group not 00; serial not 0000. */
+    private static boolean isSsn(Matcher m) {
+        int area = Integer.parseInt(m.group(1));
+        return area != 0 && area != 666 && area < 900 && !m.group(2).equals("00") && !m.group(3).equals("0000");
+    }
+
+    /** 7 to 15 digits (E.164's maximum), and not a date or a clock time in disguise. */
+    private static boolean isPhone(Matcher m) {
+        String g = m.group();
+        int digits = 0;
+        for (int i = 0; i < g.length(); i++) {
+            if (Character.isDigit(g.charAt(i))) {
+                digits++;
+            }
+        }
+        if (digits < MIN_PHONE_DIGITS || digits > 15) {
+            return false;
+        }
+        // 2024-05-01 12 / 2024 05 01: a year-month-day run is a date
+        return !g.matches("(?:19|20)\\d{2}[ .-](?:0[1-9]|1[0-2])[ .-](?:0[1-9]|[12]\\d|3[01]).*")
+                && !g.toLowerCase(Locale.ROOT).contains("e");
+    }
+}
