@@ -8,7 +8,12 @@ import java.time.Duration;
  * The agent's whole configuration: one immutable tree, validated once by {@link EnvConfig}. Each
  * component receives only its own part.
  */
-public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
+public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug,
+                          TransformConfig transform) {
+
+    public AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
+        this(ingest, queue, delivery, debug, TransformConfig.NONE);
+    }
 
     /**
      * @param httpPort 0 turns plain HTTP off
@@ -48,5 +53,26 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      */
     public record DeliveryConfig(URI eventsBaseUrl, int concurrency, Duration timeout, Duration retryBase,
                                  Duration retryMax, Duration maxEventAge, Duration shutdownGrace) {
+    }
+
+    /**
+     * Transforms at ingest. Startup-only: {@code scrubPii} and {@code pluginsDir}; the rules file's
+     * content is reloaded when it changes (its path is startup-only).
+     *
+     * @param scrubPii the PII categories to scrub (their {@code PDAGENTD_SCRUB_PII} names); empty: off
+     * @param rulesFile YAML rules and maintenance windows, or null
+     * @param pluginsDir a directory of plugin jars, or null
+     * @param pluginTimeout the longest a plugin's call may take before the event goes on without it
+     */
+    public record TransformConfig(java.util.Set<String> scrubPii, Path rulesFile, Path pluginsDir,
+                                  Duration pluginTimeout) {
+        /** A plugin's filter runs inline with ingest: 200 ms is long for that, and short for an outage. */
+        public static final Duration DEFAULT_PLUGIN_TIMEOUT = Duration.ofMillis(200);
+        public static final TransformConfig NONE = new TransformConfig(java.util.Set.of(), null, null,
+                DEFAULT_PLUGIN_TIMEOUT);
+
+        public TransformConfig {
+            scrubPii = java.util.Set.copyOf(scrubPii);
+        }
     }
 }
