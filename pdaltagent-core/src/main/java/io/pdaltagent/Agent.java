@@ -58,8 +58,11 @@ public final class Agent implements AutoCloseable {
     private final SpoolImporter spool;
     private final CountDownLatch closed = new CountDownLatch(1);
 
+    private final io.pdaltagent.transform.Transforms transforms;
+
     private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper,
-                  SpoolImporter spool) {
+                  SpoolImporter spool, io.pdaltagent.transform.Transforms transforms) {
+        this.transforms = transforms;
         this.spool = spool;
         this.queue = queue;
         this.dispatcher = dispatcher;
@@ -90,6 +93,7 @@ public final class Agent implements AutoCloseable {
         IngestServer server = null;
         ScheduledExecutorService housekeeper = null;
         SpoolImporter spool = null;
+        io.pdaltagent.transform.Transforms transforms = null;
         try {
             Metrics metrics = new Metrics(version());
             AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener()));
@@ -106,12 +110,18 @@ public final class Agent implements AutoCloseable {
             housekeeper.scheduleWithFixedDelay(() -> prune(q, clock, config.queue()), 1, HOUSEKEEPING_MINUTES * 60,
                     TimeUnit.SECONDS);
 
+            // one intake (parse, validate, transform) for both doors: HTTP and the spool
+            transforms = io.pdaltagent.transform.Transforms.start(config.transform(), clock);
+            metrics.addSection(transforms);
+            io.pdaltagent.ingest.Intake intake = new io.pdaltagent.ingest.Intake(transforms.chain());
+
             // events pd-send queued on disk while the agent was down go before anything sent over HTTP
-            spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes());
+            spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes(),
+                    intake);
             spool.start();
 
             Handler.Sequence handlers = new Handler.Sequence(
-                    new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes()),
+                    new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes(), intake),
                     new AdminHandler(queue, metrics, clock, version()),
                     new QueueAdminHandler(queue),
                     new NotFound());
@@ -119,13 +129,16 @@ public final class Agent implements AutoCloseable {
             server.start();
             LOG.info("pdaltagent ready: http port {}, https port {}, delivering to {}", server.httpPort(),
                     server.httpsPort(), dc.eventsBaseUrl());
-            return new Agent(queue, dispatcher, server, housekeeper, spool);
+            return new Agent(queue, dispatcher, server, housekeeper, spool, transforms);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
             }
             if (spool != null) {
                 spool.close();
+            }
+            if (transforms != null) {
+                transforms.close();
             }
             if (dispatcher != null) {
                 dispatcher.close();
@@ -193,6 +206,7 @@ public final class Agent implements AutoCloseable {
         try {
             server.close();
             spool.close();
+            transforms.close();
             dispatcher.close();
             housekeeper.shutdownNow();
             queue.close();

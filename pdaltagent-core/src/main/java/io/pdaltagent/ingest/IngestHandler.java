@@ -204,6 +204,15 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
                 return;
             }
             Intake.Store store = (Intake.Store) outcome;
+            if (store.suppressedBy() != null) {
+                // a rule or maintenance window suppressed it: answered as accepted, counted by the rule, not queued
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("Suppressed an event on {} for key {} by {}", route.template(),
+                            Mask.key(store.item().orderingKey()), store.suppressedBy());
+                }
+                succeed(store.item().orderingKey(), store.dedupKey(), -1L);
+                return;
+            }
             append(store.item());
         }
 

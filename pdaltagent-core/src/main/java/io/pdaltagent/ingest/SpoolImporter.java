@@ -298,8 +298,10 @@ public final class SpoolImporter implements AutoCloseable {
         }
         NewItem item = checked.item;
         try {
-            CompletableFuture<Long> stored = queue.append(item);
-            stored.get();
+            if (checked.suppressedBy == null) { // a suppressed event is counted by its rule, not queued
+                CompletableFuture<Long> stored = queue.append(item);
+                stored.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Outcome.HOLD;
@@ -354,9 +356,9 @@ public final class SpoolImporter implements AutoCloseable {
     }
 
     /** A checked spool file: an item to append, or the problem that rejects it. */
-    private record Checked(Route route, NewItem item, String reason, String problem) {
+    private record Checked(Route route, NewItem item, String reason, String problem, String suppressedBy) {
         static Checked bad(Route route, String reason, String problem) {
-            return new Checked(route, null, reason, problem);
+            return new Checked(route, null, reason, problem, null);
         }
     }
 
@@ -396,7 +398,8 @@ public final class SpoolImporter implements AutoCloseable {
         if (outcome instanceof Intake.Rejected r) {
             return Checked.bad(route, r.reason(), r.describe());
         }
-        return new Checked(route, ((Intake.Store) outcome).item(), null, null);
+        Intake.Store store = (Intake.Store) outcome;
+        return new Checked(route, store.item(), null, null, store.suppressedBy());
     }
 
     private Outcome reject(Path claimed, Route route, String reason, String problem) {
