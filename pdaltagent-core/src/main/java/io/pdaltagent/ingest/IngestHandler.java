@@ -204,8 +204,8 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
                 return;
             }
             Intake.Store store = (Intake.Store) outcome;
-            if (store.suppressedBy() != null) {
-                // a rule or maintenance window suppressed it: answered as accepted, counted by the rule, not queued
+            if (store.suppressedBy() != null && !queue.keepsSuppressed()) {
+                // suppressed, and this backend keeps no suppressed events: accepted, counted by the rule, not stored
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("Suppressed an event on {} for key {} by {}", route.template(),
                             Mask.key(store.item().orderingKey()), store.suppressedBy());

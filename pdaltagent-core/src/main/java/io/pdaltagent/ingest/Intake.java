@@ -160,7 +160,7 @@ public final class Intake {
             stored = body; // the client's bytes, exactly
         }
         NewItem item = new NewItem(valid.orderingKey(), Destination.events(path), JSON_MEDIA_TYPE, stored,
-                valid.dedupKey(), acceptedAt);
+                valid.dedupKey(), acceptedAt, suppressedBy);
         return new Store(item, valid.dedupKey(), suppressedBy);
     }
 

@@ -298,7 +298,7 @@ public final class SpoolImporter implements AutoCloseable {
         }
         NewItem item = checked.item;
         try {
-            if (checked.suppressedBy == null) { // a suppressed event is counted by its rule, not queued
+            if (checked.suppressedBy == null || queue.keepsSuppressed()) { // else counted by its rule, not stored
                 CompletableFuture<Long> stored = queue.append(item);
                 stored.get();
             }

@@ -81,10 +81,24 @@ class TransformsAtIngestTest {
                     intake)) {
                 importer.start();
             }
-            // stored: the two db01 events (routed, enriched, scrubbed); the two test- events were suppressed
+            // to deliver: the two db01 events (routed, enriched, scrubbed); kept as suppressed: the two test- events
             assertThat(queue.openCount()).isEqualTo(2);
-            List<QueuedItem> items = List.of(queue.get(1), queue.get(2));
+            List<QueuedItem> suppressed = queue.listSuppressed(null, 10);
+            assertThat(suppressed).hasSize(2).allSatisfy(i -> {
+                assertThat(i.state()).isEqualTo(io.pdaltagent.queue.DeliveryState.SUPPRESSED);
+                assertThat(i.lastError()).isEqualTo("suppressed by drop-tests");
+            });
+            assertThat(queue.suppressedCounts(null))
+                    .containsExactly(new io.pdaltagent.queue.SuppressedCount(KEY, "drop-tests", 2));
+            assertThat(queue.keyStats(KEY)).as("suppressed events are not in pd-queue status").isEmpty();
+            List<QueuedItem> items = new java.util.ArrayList<>(List.of(queue.get(1), queue.get(3)));
+            items.addAll(suppressed);
             for (QueuedItem item : items) {
+                if (item.state() == io.pdaltagent.queue.DeliveryState.SUPPRESSED) {
+                    String body = new String(item.body(), StandardCharsets.UTF_8);
+                    RAW.forEach(raw -> assertThat(body).doesNotContain(raw));
+                    continue;
+                }
                 String body = new String(item.body(), StandardCharsets.UTF_8);
                 assertThat(item.orderingKey()).isEqualTo(ROUTED);
                 assertThat(body).contains("\"routing_key\":\"" + ROUTED + "\"", "\"team\":\"dba\"", "{{EMAIL_ADDRESS}}",
