@@ -23,11 +23,12 @@ import java.util.Map;
  */
 public final class PdQueueArgs {
     public static final String PROG = "pd-queue";
-    static final List<String> COMMANDS = List.of("status", "retry", "list", "show", "purge");
+    static final List<String> COMMANDS = List.of("status", "retry", "list", "show", "purge", "suppressed");
 
     private static final String KEY_OPT = "-k/--service-key";
     private static final Map<String, String> USAGE = Map.of(
-            "", "usage: pd-queue [-h] [--version] {status,retry,list,show,purge} ...",
+            "", "usage: pd-queue [-h] [--version] {status,retry,list,show,purge,suppressed} ...",
+            "suppressed", "usage: pd-queue suppressed [-h] [-k SERVICE_KEY] [--limit N] [--json]",
             "status", "usage: pd-queue status [-h] [-k SERVICE_KEY] [--json]",
             "retry", "usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--json]",
             "list", "usage: pd-queue list [-h] [-k SERVICE_KEY] [--limit N] [--json]",
@@ -125,7 +126,7 @@ public final class PdQueueArgs {
                 }
                 case "--json" -> json = noValue(cmd, name, inline, true);
                 case "-k", "--service-key", "--routing-key", "--key" -> {
-                    requireIn(cmd, name, "status", "retry", "list", "purge");
+                    requireIn(cmd, name, "status", "retry", "list", "purge", "suppressed");
                     String v = inline != null ? inline : value(cmd, KEY_OPT, args, ++i);
                     if (v.isBlank()) {
                         throw new UsageException(cmd, "argument " + KEY_OPT + ": must not be empty");
@@ -137,7 +138,7 @@ public final class PdQueueArgs {
                     all = noValue(cmd, name, inline, true);
                 }
                 case "--limit", "-n" -> {
-                    requireIn(cmd, name, "list");
+                    requireIn(cmd, name, "list", "suppressed");
                     String v = inline != null ? inline : value(cmd, "--limit", args, ++i);
                     limit = number(cmd, "--limit", v);
                     if (limit < 1 || limit > QueueAdmin.MAX_LIST_LIMIT) {
@@ -237,7 +238,8 @@ public final class PdQueueArgs {
                 + "  retry     set up 'dead' PagerDuty events for retry.\n"
                 + "  list      list dead events with PagerDuty's answer.\n"
                 + "  show      print out one event, its last answer and its body.\n"
-                + "  purge     delete dead (or delivered) events.\n\n"
+                + "  purge     delete dead (or delivered) events.\n"
+                + "  suppressed  count and list events suppressed at ingest, with the rule that did it.\n\n"
                 + "optional arguments:\n"
                 + "  -h, --help   show this help message and exit\n"
                 + "  --version    print the version and exit\n\n"
@@ -270,6 +272,10 @@ public final class PdQueueArgs {
                     + "  --delivered           purge the records of delivered events\n" + k
                     + "                        purge events of given Service API Key only\n"
                     + "  -y, --yes             do not ask for confirmation (required without a terminal)\n" + json;
+            case "suppressed" -> "Count per key and rule, then list (oldest first), the events a rule, maintenance\n"
+                    + "window or plugin suppressed at ingest: kept, never delivered.\n\noptional arguments:\n" + h + k
+                    + "                        only events of given Service API Key\n"
+                    + "  --limit N             list at most N events (default " + QueueAdmin.DEFAULT_LIST_LIMIT + ")\n" + json;
             default -> "";
         };
     }
