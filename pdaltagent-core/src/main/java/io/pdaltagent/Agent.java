@@ -119,6 +119,8 @@ public final class Agent implements AutoCloseable {
             spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes(),
                     intake);
             spool.start();
+            transforms.startSources(clock, new io.pdaltagent.ingest.SourceIntake(intake, queue, listener, clock,
+                    config.ingest().maxBodyBytes()));
 
             Handler.Sequence handlers = new Handler.Sequence(
                     new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes(), intake),
