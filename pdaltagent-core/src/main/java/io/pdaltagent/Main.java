@@ -18,6 +18,9 @@ public final class Main {
             System.out.println("pdagentd " + Agent.version());
             return;
         }
+        if (args.length > 0 && args[0].equals("check-rules")) {
+            System.exit(io.pdaltagent.transform.CheckRulesCommand.run(java.util.List.of(args).subList(1, args.length), System.out, System.err));
+        }
         if (args.length > 0) {
             System.err.println("pdagentd takes no arguments; it is configured by PDAGENTD_* environment variables (see README.md)");
             System.exit(2);
