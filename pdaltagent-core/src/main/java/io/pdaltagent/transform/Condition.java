@@ -1,6 +1,5 @@
 package io.pdaltagent.transform;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.MapType;
@@ -11,15 +10,11 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * A rule's condition: a CEL expression (Common Expression Language, github.com/google/cel-spec)
- * over the variable {@code event}, the event as a map (strings, integers as {@code int}, decimals
+ * over the variable {@code event}, the event as a map (a live view of its tree: strings, integers as {@code int}, decimals
  * as {@code double}, booleans, lists, maps; JSON nulls are left out, so {@code has()} is false for
  * them). CEL cannot loop without bound, call out or change anything: a condition is safe to run on
  * every event. An expression is compiled (parsed and type-checked) when the rules file is loaded;
@@ -100,47 +95,8 @@ final class Condition {
         }
     }
 
-    /** The CEL variables for one event: {@code event} as plain Java values. */
+    /** The CEL variables for one event: {@code event} as a live view of its tree (see {@link JsonView}). */
     static Map<String, Object> activation(ObjectNode event) {
-        return Map.of("event", toJava(event));
-    }
-
-    private static Object toJava(JsonNode n) {
-        switch (n.getNodeType()) {
-            case OBJECT -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-                while (it.hasNext()) {
-                    Map.Entry<String, JsonNode> f = it.next();
-                    Object v = toJava(f.getValue());
-                    if (v != null) {
-                        m.put(f.getKey(), v);
-                    }
-                }
-                return m;
-            }
-            case ARRAY -> {
-                List<Object> l = new ArrayList<>(n.size());
-                for (JsonNode e : n) {
-                    Object v = toJava(e);
-                    if (v != null) {
-                        l.add(v);
-                    }
-                }
-                return l;
-            }
-            case STRING -> {
-                return n.textValue();
-            }
-            case BOOLEAN -> {
-                return n.booleanValue();
-            }
-            case NUMBER -> {
-                return n.canConvertToLong() && n.isIntegralNumber() ? (Object) n.longValue() : (Object) n.doubleValue();
-            }
-            default -> {
-                return null;
-            }
-        }
+        return Map.of("event", JsonView.of(event));
     }
 }

@@ -1,7 +1,6 @@
 package io.pdaltagent.transform;
 
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,6 +53,11 @@ final class PiiText {
                     + "|Place|Pl|Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Way)\\b\\.?"
                     + "(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor)\\.? #?\\w{1,6})?");
 
+    /** A year-month-day run (2024-05-01, 2024 05 01): a date, not a phone number. */
+    private static final Pattern DATE_LIKE = Pattern.compile(
+            "(?:19|20)\\d{2}[ .-](?:0[1-9]|1[0-2])[ .-](?:0[1-9]|[12]\\d|3[01])");
+    private static final Pattern IPV4_TAIL = Pattern.compile("(?:\\d{1,3}\\.){3}\\d{1,3}");
+
     /** Digits a category needs at the least before its pattern is tried. */
     private static final int MIN_PHONE_DIGITS = 7;
     private static final int MIN_CARD_DIGITS = 13;
@@ -72,47 +76,133 @@ final class PiiText {
     /** {@code s} with every finding replaced by its placeholder; {@code s} itself when there is none. */
     String scrub(String s) {
         int digits = 0;
+        int colons = 0;
+        int dots = 0;
         boolean at = false;
-        boolean colon = false;
-        boolean upper = false;
-        boolean space = false;
-        for (int i = 0; i < s.length(); i++) {
+        boolean doubleColon = false;
+        boolean dash = false; // an SSN's shape: ddd-dd-dddd around this dash
+        boolean ibanStart = false; // two upper-case letters, then two digits
+        boolean box = false; // "box" in any case
+        boolean streetStart = false; // a digit (and a letter: 221B), a space, an upper-case letter
+        int run = 0; // digits in the current run of digits and single separators
+        int maxRun = 0;
+        char prev = 0;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c >= '0' && c <= '9') {
                 digits++;
-            } else if (c == '@') {
-                at = true;
-            } else if (c == ':') {
-                colon = true;
-            } else if (c >= 'A' && c <= 'Z') {
-                upper = true;
-            } else if (c == ' ') {
-                space = true;
+                run++;
+                if (run > maxRun) {
+                    maxRun = run;
+                }
+                if (i >= 3 && prev >= '0' && prev <= '9' && isUpper(s.charAt(i - 2)) && isUpper(s.charAt(i - 3))) {
+                    ibanStart = true;
+                }
+            } else {
+                if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+') || !(prev >= '0' && prev <= '9'
+                        || prev == ' ' || prev == '(' || prev == ')' || prev == '+' || prev == '-' || prev == '.')) {
+                    run = 0;
+                }
+                switch (c) {
+                    case '@' -> at = true;
+                    case ':' -> {
+                        colons++;
+                        if (prev == ':') {
+                            doubleColon = true;
+                        }
+                    }
+                    case '.' -> dots++;
+                    case '-' -> dash |= ssnShapeAt(s, i);
+                    case 'x', 'X' -> box |= i >= 2 && (s.charAt(i - 1) | 0x20) == 'o' && (s.charAt(i - 2) | 0x20) == 'b';
+                    default -> {
+                        if (isUpper(c) && prev == ' ' && i >= 2 && (Character.isDigit(s.charAt(i - 2))
+                                || i >= 3 && isUpper(s.charAt(i - 2)) && Character.isDigit(s.charAt(i - 3)))) { // 221B Baker
+                            streetStart = true;
+                        }
+                    }
+                }
             }
+            prev = c;
         }
-        if (digits == 0 && !at && !colon) {
-            return s; // every category needs a digit, an @ or (IPv6 ::) a colon
+        if (digits == 0 && !at && !doubleColon) {
+            return s; // every category needs a digit, an @ or (IPv6 ::1) a double colon
         }
         String out = s;
         for (PiiCategory c : categories) {
             out = switch (c) {
                 case EMAIL -> at ? replace(out, EMAIL, c, null) : out;
-                case IPV6 -> colon ? replace(out, IPV6, c, PiiText::isIpv6) : out;
-                case IP -> digits >= 4 ? replace(out, IPV4, c, PiiText::isIpv4) : out;
-                case IBAN -> upper && digits >= 2 ? replace(out, IBAN, c, PiiText::isIban) : out;
-                case CREDIT_CARD -> digits >= MIN_CARD_DIGITS ? replace(out, CARD, c, PiiText::isCard) : out;
-                case SSN -> digits >= MIN_SSN_DIGITS ? replace(out, SSN, c, PiiText::isSsn) : out;
-                case PHONE -> digits >= MIN_PHONE_DIGITS ? replace(out, PHONE, c, PiiText::isPhone) : out;
-                case PO_BOX -> digits > 0 ? replace(out, PO_BOX, c, null) : out;
-                case STREET_ADDRESS -> digits > 0 && space && upper ? replace(out, STREET, c, null) : out;
+                case IPV6 -> doubleColon || colons >= 7 ? replace(out, IPV6, c, PiiText::isIpv6) : out;
+                case IP -> dots >= 3 && digits >= 4 ? replaceAtTokens(out, IPV4, c, PiiText::isIpv4) : out;
+                case IBAN -> ibanStart && digits >= 2 ? replace(out, IBAN, c, PiiText::isIban) : out;
+                case CREDIT_CARD -> maxRun >= MIN_CARD_DIGITS ? replaceAtTokens(out, CARD, c, PiiText::isCard) : out;
+                case SSN -> dash && digits >= MIN_SSN_DIGITS ? replaceAtTokens(out, SSN, c, PiiText::isSsn) : out;
+                case PHONE -> maxRun >= MIN_PHONE_DIGITS ? replaceAtTokens(out, PHONE, c, PiiText::isPhone) : out;
+                case PO_BOX -> box && digits > 0 ? replace(out, PO_BOX, c, null) : out;
+                case STREET_ADDRESS -> streetStart ? replaceAtTokens(out, STREET, c, null) : out;
             };
         }
         return out;
     }
 
+    /** True when {@code s} has {@code ddd-dd-dddd} with its first dash at {@code i}. */
+    private static boolean ssnShapeAt(String s, int i) {
+        if (i < 3 || i + 8 > s.length() - 1 + 1 || s.length() < i + 8) {
+            return false;
+        }
+        for (int k : new int[] {i - 3, i - 2, i - 1, i + 1, i + 2, i + 4, i + 5, i + 6, i + 7}) {
+            if (k >= s.length() || !Character.isDigit(s.charAt(k))) {
+                return false;
+            }
+        }
+        return s.charAt(i + 3) == '-';
+    }
+
+    private static boolean isUpper(char c) {
+        return c >= 'A' && c <= 'Z';
+    }
+
     /** A candidate check: true when the matched text really is of the category. */
     private interface Check {
         boolean test(Matcher m);
+    }
+
+    /**
+     * Like {@link #replace} for the patterns that start with a digit, {@code +} or {@code (} at the
+     * start of a token: tries the pattern only at such positions (anchored there, its look-behind
+     * seeing the text before), instead of at every position of the string.
+     */
+    private static String replaceAtTokens(String s, Pattern p, PiiCategory c, Check check) {
+        Matcher m = p.matcher(s).useTransparentBounds(true).useAnchoringBounds(false);
+        StringBuilder b = null;
+        int last = 0;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char ch = s.charAt(i);
+            if (!(ch >= '0' && ch <= '9' || ch == '+' || ch == '(')) {
+                continue;
+            }
+            if (i > 0) {
+                char before = s.charAt(i - 1);
+                if (Character.isLetterOrDigit(before) || before == '_' || before == '.' || before == '-' || before == ':'
+                        || before == '/' || before == '@' || before == '+' || before == '(') {
+                    continue; // inside a token: no candidate starts here
+                }
+            }
+            m.region(i, n);
+            if (m.lookingAt() && (check == null || check.test(m))) {
+                if (b == null) {
+                    b = new StringBuilder(n);
+                }
+                b.append(s, last, m.start()).append(c.placeholder);
+                last = m.end();
+                i = m.end() - 1;
+            }
+        }
+        if (b == null) {
+            return s;
+        }
+        return b.append(s, last, n).toString();
     }
 
     private static String replace(String s, Pattern p, PiiCategory c, Check check) {
@@ -168,7 +258,7 @@ final class PiiText {
                 continue;
             }
             if (g.indexOf('.') >= 0) {
-                if (i != groups.length - 1 || !g.matches("(?:\\d{1,3}\\.){3}\\d{1,3}")) {
+                if (i != groups.length - 1 || !IPV4_TAIL.matcher(g).matches()) {
                     return false;
                 }
                 count += 2;
@@ -253,10 +343,16 @@ final class PiiText {
 
     private static String groupLengths(String g, char sep) {
         StringBuilder b = new StringBuilder();
-        for (String part : g.split(java.util.regex.Pattern.quote(String.valueOf(sep)))) {
-            b.append(b.length() == 0 ? "" : ",").append(part.length());
+        int len = 0;
+        for (int i = 0; i < g.length(); i++) {
+            if (g.charAt(i) == sep) {
+                b.append(len).append(',');
+                len = 0;
+            } else {
+                len++;
+            }
         }
-        return b.toString();
+        return b.append(len).toString();
     }
 
     private static boolean hasIssuerPrefix(String n) {
@@ -291,7 +387,6 @@ final class PiiText {
             return false;
         }
         // 2024-05-01 12 / 2024 05 01: a year-month-day run is a date
-        return !g.matches("(?:19|20)\\d{2}[ .-](?:0[1-9]|1[0-2])[ .-](?:0[1-9]|[12]\\d|3[01]).*")
-                && !g.toLowerCase(Locale.ROOT).contains("e");
+        return !DATE_LIKE.matcher(g).lookingAt() && g.indexOf('e') < 0 && g.indexOf('E') < 0;
     }
 }

@@ -78,7 +78,6 @@ final class RuleSet {
                         trace.add("  " + a.describe());
                     }
                 }
-                activation = null; // the actions may have changed what later conditions see
                 if (e.suppressedBy() != null) {
                     s.suppressed.increment();
                 }
