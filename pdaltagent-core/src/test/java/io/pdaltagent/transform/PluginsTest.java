@@ -176,4 +176,22 @@ class PluginsTest {
                 .hasMessageContaining("PDAGENTD_PLUGINS_DIR")
                 .hasMessageContaining("bad.NoCtor");
     }
+
+    @Test
+    void aCronSourceRunsWhenItsScheduleFiresInItsTimeZone() {
+        SourceRunner r = new SourceRunner(List.of(), Clock.systemUTC(), (p, b) -> null);
+        io.pdaltagent.api.EventSource.Schedule daily = io.pdaltagent.api.EventSource.Schedule.cron("30 2 * * *",
+                "America/New_York");
+        // 02:30 EST is 07:30Z
+        assertThat(r.next(daily, java.time.Instant.parse("2026-01-07T07:00:00Z")))
+                .isEqualTo(java.time.Instant.parse("2026-01-07T07:30:00Z"));
+        assertThat(r.next(daily, java.time.Instant.parse("2026-01-07T07:30:00Z")))
+                .isEqualTo(java.time.Instant.parse("2026-01-08T07:30:00Z"));
+        // 2026-03-08 has no 02:30 in New York: the run is at 03:00 EDT (07:00Z), right after the gap
+        assertThat(r.next(daily, java.time.Instant.parse("2026-03-08T05:00:00Z")))
+                .isEqualTo(java.time.Instant.parse("2026-03-08T07:00:00Z"));
+        io.pdaltagent.api.EventSource.Schedule every = io.pdaltagent.api.EventSource.Schedule.every(Duration.ofSeconds(90));
+        assertThat(r.next(every, java.time.Instant.parse("2026-01-07T07:00:00Z")))
+                .isEqualTo(java.time.Instant.parse("2026-01-07T07:01:30Z"));
+    }
 }
