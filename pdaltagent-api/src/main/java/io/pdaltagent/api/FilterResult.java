@@ -7,8 +7,10 @@ import java.util.Objects;
  * What an {@link EventFilter} decided. {@link #unchanged()}; {@link #changed} with a new body;
  * {@link #drop} (the event is kept as suppressed under the plugin's name, never delivered; the
  * client was answered with success already); {@link #reroute} to another routing key, optionally
- * with a new body. The agent validates a changed event again: a change that makes it invalid is
- * refused and counted as the plugin's failure, and the event goes on as it was.
+ * with a new body. A re-route to a key that is no routing key (32 characters on the typed routes) is
+ * refused and counted as the plugin's failure, and the event goes on as it was. The agent validates
+ * a changed event again after all transforms: a body a filter made invalid (a required field
+ * removed) is answered 400 to the client, naming the problem, as PagerDuty would refuse it.
  *
  * @param body the new body, or null to keep the event's
  * @param routingKey the new routing key, or null to keep it

@@ -38,7 +38,9 @@ public final class PluginStage implements EventStage, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginStage.class);
     static final int MAX_STUCK_CALLS = 64;
     private static final long FAILURE_LOG_INTERVAL_MILLIS = 30_000;
+    /** A key a re-route may name: 32 characters for the typed routes, any safe path key for path-keyed ones. */
     private static final Pattern ROUTING_KEY = Pattern.compile("[A-Za-z0-9._~-]{1,255}");
+    private static final int TYPED_KEY_LENGTH = 32;
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
@@ -124,7 +126,8 @@ public final class PluginStage implements EventStage, AutoCloseable {
             failed(name, s, "returned null (use FilterResult.unchanged())");
             return;
         }
-        if (r.routingKey() != null && !ROUTING_KEY.matcher(r.routingKey()).matches()) {
+        if (r.routingKey() != null && (!ROUTING_KEY.matcher(r.routingKey()).matches()
+                || e.kind() != TransformEvent.Kind.PATH_KEYED && r.routingKey().length() != TYPED_KEY_LENGTH)) {
             failed(name, s, "re-routed to a key that is no routing key; ignored");
             return;
         }

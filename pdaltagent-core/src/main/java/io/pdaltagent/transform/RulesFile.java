@@ -59,7 +59,8 @@ final class RulesFile {
     private static final Set<String> SEVERITIES = Set.of("critical", "error", "warning", "info");
     /** Rules may not rewrite what routes and de-duplicates an event except through {@code route}. */
     private static final Set<String> PROTECTED_FIELDS = Set.of("routing_key", "service_key");
-    private static final Pattern ROUTING_KEY = Pattern.compile("[A-Za-z0-9._~-]{1,255}");
+    /** PagerDuty's routing and integration keys: 32 characters, safe in a path too. */
+    private static final Pattern ROUTING_KEY = Pattern.compile("[A-Za-z0-9._~-]{32}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -246,7 +247,7 @@ final class RulesFile {
                 case "extract" -> extract(arg, label);
                 case "route" -> {
                     if (arg == null || !arg.isTextual() || !ROUTING_KEY.matcher(arg.textValue()).matches()) {
-                        throw new IllegalArgumentException("route needs a routing key (letters, digits, . _ ~ -)");
+                        throw new IllegalArgumentException("route needs a routing key: 32 letters, digits or . _ ~ -");
                     }
                     yield new Action.Route(arg.textValue());
                 }
