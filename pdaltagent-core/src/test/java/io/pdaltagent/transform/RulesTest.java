@@ -281,7 +281,8 @@ class RulesTest {
 
             Files.writeString(file, "rules:\n  - name: broken\n    actions: [{severity: loud}]\n");
             Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> stage.reloadFailures() == 1);
+            // the reloader may see the write and the new modification time apart: refused once or twice
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> stage.reloadFailures() >= 1);
             ObjectNode e3 = event("x", "y", "error");
             stage.apply(new TransformEvent(e3, TransformEvent.Kind.V2, KEY));
             assertThat(e3.at("/payload/severity").textValue()).as("the previous rules stay").isEqualTo("warning");
