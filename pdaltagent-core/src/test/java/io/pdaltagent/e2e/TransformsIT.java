@@ -92,7 +92,7 @@ class TransformsIT {
                             actions: [suppress]
                         """);
                 Files.setLastModifiedTime(rules, FileTime.from(Instant.now().plusSeconds(5)));
-                await().atMost(Duration.ofSeconds(30)).until(() -> agent.logText().contains("Rules reloaded from"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> agent.logText().contains("1 rule(s), 0 maintenance window(s)"));
                 assertThat(post(http, agent, event("d", "web01", "x"))).isEqualTo(202);
                 assertThat(post(http, agent, event("e", "test-box", "no longer dropped"))).isEqualTo(202);
                 await().atMost(Duration.ofSeconds(30)).until(() -> pd.acceptedCount(KEY) == 2);
