@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #apply} runs on ingest threads and reads the current {@link RuleSet} through
  * an {@link AtomicReference}; a thread named {@code rules-reloader} checks the file's modification
- * time and size every {@link #DEFAULT_POLL} and swaps the reference after a successful load.
+ * time and size every {@link #DEFAULT_POLL} and swaps the reference after a successful load of a
+ * change that has settled (the same at two checks in a row).
  * Polling, not a WatchService: editors replace files by rename, and configuration management
  * writes through symbolic links, which notifications miss.
  */
@@ -42,6 +43,8 @@ public final class RulesStage implements EventStage, AutoCloseable {
     private final LongAdder reloadFailures = new LongAdder();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile String stamp;
+    /** A changed stamp seen once, waiting for the next check to confirm that the file settled. */
+    private volatile String pendingStamp;
     private Thread thread;
 
     /** Loads {@code file}; throws {@link ConfigException} (naming the variable) when it cannot be used. */
@@ -94,12 +97,22 @@ public final class RulesStage implements EventStage, AutoCloseable {
         return rs.rules().size() + rs.windows().size();
     }
 
-    /** Loads the file again when its modification time or size changed; true when new rules are in force. */
+    /**
+     * Loads the file again when its modification time or size changed and then stayed the same for
+     * one more check (so that a file an editor is still writing is not loaded half-written, or
+     * empty); true when new rules are in force.
+     */
     public boolean reloadIfChanged() {
         String s = stamp(file);
         if (s.equals(stamp)) {
+            pendingStamp = null;
             return false;
         }
+        if (!s.equals(pendingStamp)) {
+            pendingStamp = s; // changed since the last check: load it once it has settled
+            return false;
+        }
+        pendingStamp = null;
         stamp = s;
         try {
             RuleSet rs = RulesFile.load(file);

@@ -291,6 +291,26 @@ class RulesTest {
     }
 
     @Test
+    void loadsAChangeOnlyOnceItHasSettledSoAHalfWrittenFileIsNotLoaded(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("rules.yaml");
+        Files.writeString(file, "rules:\n  - name: one\n    actions: [{severity: info}]\n");
+        try (RulesStage stage = new RulesStage(file, new ManualClock(Instant.EPOCH), Duration.ofHours(1))) {
+            Files.writeString(file, ""); // what a reader may see while an editor rewrites the file
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+            assertThat(stage.reloadIfChanged()).as("seen once: not yet").isFalse();
+            Files.writeString(file, "rules:\n  - name: two\n    actions: [{severity: warning}]\n");
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
+            assertThat(stage.reloadIfChanged()).as("changed again: not yet").isFalse();
+            assertThat(stage.size()).as("the empty state was never in force").isEqualTo(1);
+            assertThat(stage.reloadIfChanged()).as("the same at the next check: loaded").isTrue();
+            ObjectNode e = event("x", "y", "error");
+            stage.apply(new TransformEvent(e, TransformEvent.Kind.V2, KEY));
+            assertThat(e.at("/payload/severity").textValue()).isEqualTo("warning");
+            assertThat(stage.reloadIfChanged()).isFalse();
+        }
+    }
+
+    @Test
     void aFileThatDoesNotLoadAtStartStopsTheAgentNamingTheVariable(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("rules.yaml");
         Files.writeString(file, "rules:\n  - name: x\n    actions: []\n");
