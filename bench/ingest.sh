@@ -32,7 +32,7 @@ THREADS="${THREADS:-2}"
 WARMUP="${WARMUP:-10}"
 KEYS="${KEYS:-1000}"
 PACE_MS="${PACE_MS:-}"
-WRK_SCRIPT="ingest.lua"
+WRK_SCRIPT="${INGEST_LUA:-ingest.lua}" # INGEST_LUA: another body shape (bench/ingest-1k.lua)
 [ -n "$PACE_MS" ] && WRK_SCRIPT="ingest-paced.lua"
 DELIVERY="${DELIVERY:-fast}"
 case "$DELIVERY" in fast | slow | down) ;; *) bench_die "DELIVERY must be fast, slow or down, not '$DELIVERY'" ;; esac

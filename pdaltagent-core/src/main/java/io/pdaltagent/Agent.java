@@ -66,8 +66,11 @@ public final class Agent implements AutoCloseable {
     private String instance;
     private java.nio.file.Path dataDir;
 
+    private final io.pdaltagent.transform.Transforms transforms;
+
     private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper,
-                  SpoolImporter spool) {
+                  SpoolImporter spool, io.pdaltagent.transform.Transforms transforms) {
+        this.transforms = transforms;
         this.spool = spool;
         this.queue = queue;
         this.dispatcher = dispatcher;
@@ -125,6 +128,7 @@ public final class Agent implements AutoCloseable {
         ScheduledExecutorService housekeeper = null;
         SpoolImporter spool = null;
         AdminListener adminListener = null;
+        io.pdaltagent.transform.Transforms transforms = null;
         try {
             Metrics metrics = new Metrics(version());
             AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener()));
@@ -145,13 +149,21 @@ public final class Agent implements AutoCloseable {
             housekeeper.scheduleWithFixedDelay(() -> prune(q, clock, config.queue()), 1, HOUSEKEEPING_MINUTES * 60,
                     TimeUnit.SECONDS);
 
+            // one intake (parse, validate, transform) for both doors: HTTP and the spool
+            transforms = io.pdaltagent.transform.Transforms.start(config.transform(), clock);
+            metrics.addSection(transforms);
+            io.pdaltagent.ingest.Intake intake = new io.pdaltagent.ingest.Intake(transforms.chain());
+
             // events pd-send queued on disk while the agent was down go before anything sent over HTTP
-            spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes());
+            spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes(),
+                    intake);
             spool.start();
+            transforms.startSources(clock, new io.pdaltagent.ingest.SourceIntake(intake, queue, listener, clock,
+                    config.ingest().maxBodyBytes()));
 
             AdminHandler health = new AdminHandler(queue, metrics, clock, version());
             Handler.Sequence handlers = new Handler.Sequence(
-                    new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes()),
+                    new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes(), intake),
                     health,
                     new NotFound());
             // the queue admin API only on the admin listener, never on the ingest ports
@@ -167,7 +179,7 @@ public final class Agent implements AutoCloseable {
             writeEndpoint(config, adminListener, instance);
             LOG.info("pdaltagent ready: http port {}, https port {}, delivering to {}", server.httpPort(),
                     server.httpsPort(), dc.eventsBaseUrl());
-            Agent agent = new Agent(queue, dispatcher, server, housekeeper, spool);
+            Agent agent = new Agent(queue, dispatcher, server, housekeeper, spool, transforms);
             agent.webhooks = webhooks;
             agent.admin = adminListener;
             agent.instance = instance;
@@ -185,6 +197,9 @@ public final class Agent implements AutoCloseable {
             }
             if (spool != null) {
                 spool.close();
+            }
+            if (transforms != null) {
+                transforms.close();
             }
             if (dispatcher != null) {
                 dispatcher.close();
@@ -291,6 +306,7 @@ public final class Agent implements AutoCloseable {
             if (webhooks != null) {
                 webhooks.close();
             }
+            transforms.close();
             dispatcher.close();
             housekeeper.shutdownNow();
             queue.close();

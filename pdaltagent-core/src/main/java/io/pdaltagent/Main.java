@@ -33,6 +33,17 @@ public final class Main {
         c.put("config", new ConfigCommand());
         c.put("check-config", new CheckConfigCommand());
         c.put("import-pdagent", new ImportPdagentCommand());
+        c.put("check-rules", new Command() {
+            @Override
+            public String summary() {
+                return "validate a rules file and show what it does to an event: check-rules FILE [EVENT.json]";
+            }
+
+            @Override
+            public int run(List<String> args, Map<String, String> env, java.io.PrintStream out, java.io.PrintStream err) {
+                return io.pdaltagent.transform.CheckRulesCommand.run(args, out, err);
+            }
+        });
         return c;
     }
 

@@ -118,6 +118,11 @@ final class ApiQueueBackend implements QueueBackend {
     }
 
     @Override
+    public JsonNode suppressed(String keyOrNull, int limit) {
+        return call("GET", "/suppressed" + query("key", keyOrNull, "limit", String.valueOf(limit)), null);
+    }
+
+    @Override
     public JsonNode dead(String keyOrNull, int limit) {
         return call("GET", "/dead" + query("key", keyOrNull, "limit", String.valueOf(limit)), null);
     }

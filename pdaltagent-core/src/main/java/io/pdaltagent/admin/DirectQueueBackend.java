@@ -89,6 +89,11 @@ final class DirectQueueBackend implements QueueBackend {
     }
 
     @Override
+    public JsonNode suppressed(String keyOrNull, int limit) {
+        return run(() -> admin.suppressed(keyOrNull, limit));
+    }
+
+    @Override
     public JsonNode dead(String keyOrNull, int limit) {
         return run(() -> admin.dead(keyOrNull, limit));
     }

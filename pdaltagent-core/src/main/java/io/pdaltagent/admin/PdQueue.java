@@ -120,6 +120,10 @@ public final class PdQueue {
                 JsonNode doc = b.dead(key, c.limit());
                 out.print(c.json() ? json(doc) : PdQueueFormat.dead(doc, key));
             }
+            case "suppressed" -> {
+                JsonNode doc = b.suppressed(key, c.limit());
+                out.print(c.json() ? json(doc) : PdQueueFormat.suppressed(doc, key));
+            }
             case "show" -> {
                 JsonNode doc = b.event(c.seq());
                 out.print(c.json() ? json(doc) : PdQueueFormat.event(doc));

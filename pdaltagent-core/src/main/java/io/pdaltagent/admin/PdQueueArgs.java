@@ -25,11 +25,12 @@ import java.util.Map;
  */
 public final class PdQueueArgs {
     public static final String PROG = "pd-queue";
-    static final List<String> COMMANDS = List.of("status", "retry", "list", "show", "purge");
+    static final List<String> COMMANDS = List.of("status", "retry", "list", "show", "purge", "suppressed");
 
     private static final String KEY_OPT = "-k/--service-key";
     private static final Map<String, String> USAGE = Map.of(
-            "", "usage: pd-queue [-h] [--version] {status,retry,list,show,purge} ...",
+            "", "usage: pd-queue [-h] [--version] {status,retry,list,show,purge,suppressed} ...",
+            "suppressed", "usage: pd-queue suppressed [-h] [-k SERVICE_KEY] [--limit N] [--json]",
             "status", "usage: pd-queue status [-h] [-k SERVICE_KEY] [--json]",
             "retry", "usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--json]",
             "list", "usage: pd-queue list [-h] [-k SERVICE_KEY] [--limit N] [--json]",
@@ -92,12 +93,12 @@ public final class PdQueueArgs {
     /** Each command's options, for the shared parser ({@link Args}): a command knows only its own. */
     private static Args.Spec spec(String cmd) {
         Args.Spec spec = new Args.Spec().flag("-h", "--help").flag("--json");
-        if (List.of("status", "retry", "list", "purge").contains(cmd)) {
+        if (List.of("status", "retry", "list", "purge", "suppressed").contains(cmd)) {
             spec.value("-k", "--service-key", "--routing-key", "--key");
         }
         switch (cmd) {
             case "retry" -> spec.flag("-a", "--all-keys", "--all");
-            case "list" -> spec.value("--limit", "-n");
+            case "list", "suppressed" -> spec.value("--limit", "-n");
             case "purge" -> spec.flag("--dead").flag("--delivered").flag("--yes", "-y");
             default -> { }
         }
@@ -205,7 +206,8 @@ public final class PdQueueArgs {
                 + "  retry     set up 'dead' PagerDuty events for retry.\n"
                 + "  list      list dead events with PagerDuty's answer.\n"
                 + "  show      print out one event, its last answer and its body.\n"
-                + "  purge     delete dead (or delivered) events.\n\n"
+                + "  purge     delete dead (or delivered) events.\n"
+                + "  suppressed  count and list events suppressed at ingest, with the rule that did it.\n\n"
                 + "optional arguments:\n"
                 + "  -h, --help   show this help message and exit\n"
                 + "  --version    print the version and exit\n\n"
@@ -239,6 +241,10 @@ public final class PdQueueArgs {
                     + "  --delivered           purge the records of delivered events\n" + k
                     + "                        purge events of given Service API Key only\n"
                     + "  -y, --yes             do not ask for confirmation (required without a terminal)\n" + json;
+            case "suppressed" -> "Count per key and rule, then list (oldest first), the events a rule, maintenance\n"
+                    + "window or plugin suppressed at ingest: kept, never delivered.\n\noptional arguments:\n" + h + k
+                    + "                        only events of given Service API Key\n"
+                    + "  --limit N             list at most N events (default " + QueueAdmin.DEFAULT_LIST_LIMIT + ")\n" + json;
             default -> "";
         };
     }

@@ -105,6 +105,34 @@ final class PdQueueFormat {
         return out.toString();
     }
 
+    /**
+     * Suppressed events: a count per key and suppressor, then the events, as {@link #dead} lists them
+     * (the last column names the suppressor).
+     */
+    static String suppressed(JsonNode doc, String keyOrNull) {
+        JsonNode counts = doc.path("counts");
+        if (counts.isEmpty()) {
+            return keyOrNull == null ? "No suppressed events.\n" : "No suppressed events for service key " + keyOrNull + ".\n";
+        }
+        int kw = "Service Key".length();
+        int bw = "Suppressed By".length();
+        for (JsonNode c : counts) {
+            kw = Math.max(kw, c.path("key").asText().length());
+            bw = Math.max(bw, c.path("by").asText().length());
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(pad("Service Key", kw, false)).append("  ").append(pad("Suppressed By", bw, false)).append("  Count\n");
+        out.append("=".repeat(kw + bw + 9)).append('\n');
+        for (JsonNode c : counts) {
+            out.append(pad(c.path("key").asText(), kw, false)).append("  ").append(pad(c.path("by").asText(), bw, false))
+                    .append("  ").append(pad(c.path("count").asText(), 5, true)).append('\n');
+        }
+        out.append('\n');
+        String listing = dead(doc, keyOrNull).replace("Last Error", "Suppressed").replace("more dead events", "more suppressed events")
+                .replace("pd-queue list --limit N", "pd-queue suppressed --limit N");
+        return out.append(listing).toString();
+    }
+
     /** One event: its fields, PagerDuty's last answer, then the stored body as it will be sent. */
     static String event(JsonNode e) {
         StringBuilder out = new StringBuilder();

@@ -127,6 +127,34 @@ public final class QueueAdmin {
         return body;
     }
 
+    /** Suppressed events: counts per key and suppressor, then the oldest ones. */
+    public Map<String, Object> suppressed(String keyOrNull, int limit) {
+        checkKey(keyOrNull);
+        checkLimit(limit);
+        if (!queue.keepsSuppressed()) {
+            throw new AdminException(409, "this queue backend keeps no suppressed events (they are counted in /metrics)");
+        }
+        List<Map<String, Object>> counts = new ArrayList<>();
+        for (io.pdaltagent.queue.SuppressedCount c : queue.suppressedCounts(keyOrNull)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", c.key());
+            m.put("by", c.by());
+            m.put("count", c.count());
+            counts.add(m);
+        }
+        List<QueuedItem> items = queue.listSuppressed(keyOrNull, limit + 1);
+        boolean more = items.size() > limit;
+        List<Map<String, Object>> events = new ArrayList<>(Math.min(items.size(), limit));
+        for (QueuedItem i : more ? items.subList(0, limit) : items) {
+            events.add(event(i, false));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("counts", counts);
+        body.put("events", events);
+        body.put("more", more);
+        return body;
+    }
+
     /** One event still in the store (dead or in any other state), with its body. */
     public Map<String, Object> event(long seq) {
         QueuedItem item = queue.get(seq);

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * GET  /admin/v1/queue/status[?key=K]            counts per key and totals
  * POST /admin/v1/queue/retry   {"key":K} | {"all":true}             → {"retried":N}
  * GET  /admin/v1/queue/dead[?key=K&amp;limit=N]      dead events, oldest first, with PagerDuty's answer
+ * GET  /admin/v1/queue/suppressed[?key=K&amp;limit=N] counts per key and rule, then the events
  * GET  /admin/v1/queue/dead/{seq}                 one event (any state) with its stored body
  * POST /admin/v1/queue/purge   {"state":"dead"|"delivered","key":K?} → {"purged":N}
  * </pre>
@@ -135,6 +136,10 @@ public final class QueueAdminHandler extends Handler.Abstract {
             case "/dead" -> {
                 allow(method, HttpMethod.GET, response);
                 return admin.dead(keyParam(request), limitParam(request));
+            }
+            case "/suppressed" -> {
+                allow(method, HttpMethod.GET, response);
+                return admin.suppressed(keyParam(request), limitParam(request));
             }
             case "/retry" -> {
                 allow(method, HttpMethod.POST, response);

@@ -17,6 +17,9 @@ interface QueueBackend extends AutoCloseable {
 
     JsonNode dead(String keyOrNull, int limit);
 
+    /** Events suppressed at ingest: counts per key and suppressor, then the oldest events. */
+    JsonNode suppressed(String keyOrNull, int limit);
+
     /** One event with its body; fails with exit code 1 when there is none. */
     JsonNode event(long seq);
 

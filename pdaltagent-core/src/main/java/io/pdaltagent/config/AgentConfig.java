@@ -9,11 +9,11 @@ import java.time.Duration;
  * component receives only its own part.
  */
 public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug,
-                          AdminConfig admin, OutboundConfig outbound, WebhookConfig webhook) {
+                          AdminConfig admin, OutboundConfig outbound, WebhookConfig webhook, TransformConfig transform) {
 
-    /** Without the webhook poller, the admin listener's defaults, no proxy, no extra CAs. */
+    /** Without the webhook poller and transforms, the admin listener's defaults, no proxy, no extra CAs. */
     public AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig delivery, boolean debug) {
-        this(ingest, queue, delivery, debug, AdminConfig.DEFAULT, OutboundConfig.DIRECT, null);
+        this(ingest, queue, delivery, debug, AdminConfig.DEFAULT, OutboundConfig.DIRECT, null, TransformConfig.NONE);
     }
 
     /**
@@ -119,5 +119,26 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
     public record OutboundConfig(java.util.Map<String, String> proxyVariables, Path caFile,
                                  java.net.InetAddress sourceAddress) {
         public static final OutboundConfig DIRECT = new OutboundConfig(java.util.Map.of(), null, null);
+    }
+
+    /**
+     * Transforms at ingest. Startup-only: {@code scrubPii} and {@code pluginsDir}; the rules file's
+     * content is reloaded when it changes (its path is startup-only).
+     *
+     * @param scrubPii the PII categories to scrub (their {@code PDAGENTD_SCRUB_PII} names); empty: off
+     * @param rulesFile YAML rules and maintenance windows, or null
+     * @param pluginsDir a directory of plugin jars, or null
+     * @param pluginTimeout the longest a plugin's call may take before the event goes on without it
+     */
+    public record TransformConfig(java.util.Set<String> scrubPii, Path rulesFile, Path pluginsDir,
+                                  Duration pluginTimeout) {
+        /** A plugin's filter runs inline with ingest: 200 ms is long for that, and short for an outage. */
+        public static final Duration DEFAULT_PLUGIN_TIMEOUT = Duration.ofMillis(200);
+        public static final TransformConfig NONE = new TransformConfig(java.util.Set.of(), null, null,
+                DEFAULT_PLUGIN_TIMEOUT);
+
+        public TransformConfig {
+            scrubPii = java.util.Set.copyOf(scrubPii);
+        }
     }
 }

@@ -125,7 +125,7 @@ public final class EnvConfig {
                 new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir),
                 new AgentConfig.QueueConfig(dataDir, maxEvents, retention, broker, partitions),
                 new AgentConfig.DeliveryConfig(events, concurrency, timeout, retryBase, retryMax, maxAge, grace),
-                debug, admin, outbound, webhook());
+                debug, admin, outbound, webhook(), transformConfig());
     }
 
     public static final String DEFAULT_API_BASE_URL = "https://api.pagerduty.com";
@@ -323,6 +323,42 @@ public final class EnvConfig {
         return v != null && v.origin() == ConfigSources.Origin.FILE ? name + " (" + v.where() + ")" : name;
     }
 
+    /** {@code PDAGENTD_SCRUB_PII}, {@code PDAGENTD_RULES_FILE}, {@code PDAGENTD_PLUGINS_DIR}, {@code PDAGENTD_PLUGIN_TIMEOUT_MILLIS}. */
+    private AgentConfig.TransformConfig transformConfig() {
+        java.util.Set<String> categories = new java.util.LinkedHashSet<>();
+        String scrub = string("PDAGENTD_SCRUB_PII", null);
+        if (scrub != null) {
+            String lower = scrub.toLowerCase(Locale.ROOT);
+            if (lower.equals("true") || lower.equals("1") || lower.equals("yes") || lower.equals("on")) {
+                categories.addAll(PII_CATEGORIES);
+            } else if (!(lower.equals("false") || lower.equals("0") || lower.equals("no") || lower.equals("off"))) {
+                for (String part : lower.split(",")) {
+                    String c = part.strip();
+                    if (!PII_CATEGORIES.contains(c)) {
+                        throw new ConfigException("PDAGENTD_SCRUB_PII: '" + c + "' is no category; use true, false or a "
+                                + "comma list of " + String.join(",", PII_CATEGORIES));
+                    }
+                    categories.add(c);
+                }
+            }
+        }
+        Path rules = path("PDAGENTD_RULES_FILE", null);
+        if (rules != null && !java.nio.file.Files.isRegularFile(rules)) {
+            throw new ConfigException("PDAGENTD_RULES_FILE: '" + rules + "' is no readable file");
+        }
+        Path plugins = path("PDAGENTD_PLUGINS_DIR", null);
+        if (plugins != null && !java.nio.file.Files.isDirectory(plugins)) {
+            throw new ConfigException("PDAGENTD_PLUGINS_DIR: '" + plugins + "' is no directory");
+        }
+        Duration pluginTimeout = Duration.ofMillis(number("PDAGENTD_PLUGIN_TIMEOUT_MILLIS",
+                AgentConfig.TransformConfig.DEFAULT_PLUGIN_TIMEOUT.toMillis(), 1, 60_000));
+        return new AgentConfig.TransformConfig(categories, rules, plugins, pluginTimeout);
+    }
+
+    /** The scrubber's categories by their configuration names (io.pdaltagent.transform.PiiCategory). */
+    public static final java.util.List<String> PII_CATEGORIES = java.util.List.of("email", "phone", "credit_card",
+            "ssn", "iban", "ip", "ipv6", "street_address", "po_box");
+
     /** The effective settings for the start-up log line, secrets masked. */
     public static Map<String, String> describe(AgentConfig c) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -347,6 +383,9 @@ public final class EnvConfig {
         m.put("admin", c.admin().port() == 0 ? "off" : c.admin().bindAddress() + ":" + c.admin().port()
                 + (c.admin().token() == null ? "" : " (token set)"));
         m.put("proxy", c.outbound().proxyVariables().isEmpty() ? "none" : String.join(",", c.outbound().proxyVariables().keySet()));
+        m.put("scrub_pii", c.transform().scrubPii().isEmpty() ? "off" : String.join(",", c.transform().scrubPii()));
+        m.put("rules_file", String.valueOf(c.transform().rulesFile()));
+        m.put("plugins_dir", String.valueOf(c.transform().pluginsDir()));
         return m;
     }
 

@@ -3,16 +3,12 @@ package io.pdaltagent.ingest;
 import io.pdaltagent.ingest.Answers.Answer;
 import io.pdaltagent.observe.AgentListener;
 import io.pdaltagent.observe.Mask;
-import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.NewItem;
 import io.pdaltagent.queue.QueueFullException;
 import io.pdaltagent.queue.StoreUnavailableException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -42,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * be chained after this one; another method on an ingest path is answered 405.
  *
  * <p>Threads: nothing here blocks. The body is read as it arrives, then parsed and checked on the
- * Jetty thread that delivered its last bytes; the answer is written when {@link EventQueue#append}
+ * Jetty thread that delivered its last bytes, through the one {@link Intake} (parse, validate,
+ * transform); the answer is written when {@link EventQueue#append}
  * completes, on whatever thread completes it. Every answer has a JSON body, and no input can make
  * this handler throw: a bug answers 500 and the next request is served as usual.
  *
@@ -58,7 +55,7 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
     /** The same warning (queue full, store down) is logged at most this often; they come in floods. */
     private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
 
-    private static final String JSON_MEDIA_TYPE = "application/json";
+    private static final String JSON_MEDIA_TYPE = Intake.JSON_MEDIA_TYPE;
     /**
      * After an early answer, a body up to this many times the limit is read and discarded so that the
      * client can read the answer; a bigger one is cut off (the answer closes the connection).
@@ -69,7 +66,7 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
     private final AgentListener listener;
     private final Clock clock;
     private final int maxBodyBytes;
-    private final EventValidator validator = new EventValidator();
+    private final Intake intake;
     private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
     /**
@@ -79,6 +76,15 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
      * @param maxBodyBytes larger bodies are answered 413 (PagerDuty's limit is 512 KB)
      */
     public IngestHandler(EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes) {
+        this(queue, listener, clock, maxBodyBytes, Intake.plain());
+    }
+
+    /**
+     * @param intake parses, validates and transforms each body into the item to store (the same
+     *     intake as the spool importer's)
+     */
+    public IngestHandler(EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes, Intake intake) {
+        this.intake = Objects.requireNonNull(intake, "intake");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -159,11 +165,7 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
         public void body(byte[] body) {
             bodyRead = true;
             try {
-                if (route.isJson()) {
-                    jsonBody(body);
-                } else {
-                    formBody(body);
-                }
+                take(body);
             } catch (Throwable t) {
                 internalError(t);
             }
@@ -190,49 +192,33 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
             reject(answer, "malformed", detail);
         }
 
-        private void jsonBody(byte[] body) throws Exception {
-            Json.Parsed parsed = Json.parseObject(body);
-            if (parsed instanceof Json.NotAnObject bad) {
-                reject(Answers.unrecognized(bad.error()), "malformed", bad.logDetail());
+        private void take(byte[] body) {
+            Intake.Outcome outcome = intake.take(new Route.Match(route, pathKey),
+                    request.getHttpURI().getPathQuery(), body, clock.instant());
+            if (outcome instanceof Intake.Rejected r) {
+                if ("invalid".equals(r.reason())) {
+                    reject(Answers.invalid(r.errors()), "invalid", "key " + Mask.key(r.keyForLog()) + ", " + r.errors());
+                } else {
+                    reject(Answers.unrecognized(r.message()), r.reason(), r.logDetail());
+                }
                 return;
             }
-            Json.ParsedObject ok = (Json.ParsedObject) parsed;
-            EventValidator.Verdict verdict = validator.check(route, pathKey, ok.object());
-            if (verdict instanceof EventValidator.Invalid invalid) {
-                reject(Answers.invalid(invalid.errors()), "invalid",
-                        "key " + Mask.key(invalid.keyForLog()) + ", " + invalid.errors());
+            Intake.Store store = (Intake.Store) outcome;
+            if (store.suppressedBy() != null && !queue.keepsSuppressed()) {
+                // suppressed, and this backend keeps no suppressed events: accepted, counted by the rule, not stored
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("Suppressed an event on {} for key {} by {}", route.template(),
+                            Mask.key(store.item().orderingKey()), store.suppressedBy());
+                }
+                succeed(store.item().orderingKey(), store.dedupKey(), -1L);
                 return;
             }
-            EventValidator.Valid valid = (EventValidator.Valid) verdict;
-            byte[] stored;
-            if (valid.changed()) {
-                stored = Json.MAPPER.writeValueAsBytes(ok.object()); // a key was added; unknown fields kept
-            } else if (ok.offset() > 0) {
-                stored = Arrays.copyOfRange(body, ok.offset(), body.length); // without the byte order mark
-            } else {
-                stored = body; // the client's bytes, exactly
-            }
-            append(valid.orderingKey(), JSON_MEDIA_TYPE, stored, valid.dedupKey());
+            append(store.item());
         }
 
-        private void formBody(byte[] body) {
-            Map<String, String> form = NagiosForm.parse(body);
-            if (form == null) {
-                reject(Answers.unrecognized("Form body is malformed"), "malformed", "bad form encoding");
-                return;
-            }
-            List<String> problems = NagiosForm.problems(form);
-            String pager = form.get("CONTACTPAGER");
-            if (!problems.isEmpty()) {
-                reject(Answers.invalid(problems), "invalid", "key " + Mask.key(pager) + ", " + problems);
-                return;
-            }
-            append(pager, NagiosForm.MEDIA_TYPE, body, null);
-        }
-
-        private void append(String orderingKey, String contentType, byte[] body, String dedupKey) {
-            NewItem item = new NewItem(orderingKey, Destination.events(request.getHttpURI().getPathQuery()),
-                    contentType, body, dedupKey, clock.instant());
+        private void append(NewItem item) {
+            String orderingKey = item.orderingKey();
+            String dedupKey = item.dedupKey();
             CompletableFuture<Long> stored;
             try {
                 stored = queue.append(item);

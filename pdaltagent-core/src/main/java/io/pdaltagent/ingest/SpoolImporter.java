@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pdaltagent.observe.AgentListener;
 import io.pdaltagent.observe.Mask;
-import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.NewItem;
 import io.pdaltagent.queue.QueueFullException;
@@ -36,7 +35,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -55,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>What an import does</b>, one file at a time in name order: the file is first claimed by
  * moving it to {@code spool/importing/} (a file the agent may not remove is left alone, with a
  * warning, rather than imported again and again); its body is checked exactly as ingest checks a
- * request on the same path ({@link EventValidator}, {@link NagiosForm}), a trigger without a key
- * gets one, the event is appended to the queue, and the file is deleted once the append is durable.
+ * request on the same path, through the same {@link Intake} (validation, a key for a trigger
+ * without one, the transforms), the event is appended to the queue, and the file is deleted once the append is durable.
  * A file that is unreadable or invalid is moved to {@code spool/rejected/} with a {@code .reason}
  * file next to it and a WARN log line (the body is never logged). When the queue is full or the store
  * unavailable, the file stays claimed and is tried first on the next pass, so order holds. A crash
@@ -110,7 +108,7 @@ public final class SpoolImporter implements AutoCloseable {
     private final AgentListener listener;
     private final Clock clock;
     private final int maxBodyBytes;
-    private final EventValidator validator;
+    private final Intake intake;
     private final Set<String> warnedUnclaimable = Collections.synchronizedSet(new LinkedHashSet<>());
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running;
@@ -123,11 +121,12 @@ public final class SpoolImporter implements AutoCloseable {
      * @param maxBodyBytes larger bodies are rejected, as ingest answers 413
      */
     public SpoolImporter(Path dataDir, EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes) {
-        this(dataDir, queue, listener, clock, maxBodyBytes, new EventValidator());
+        this(dataDir, queue, listener, clock, maxBodyBytes, Intake.plain());
     }
 
-    SpoolImporter(Path dataDir, EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes,
-                  EventValidator validator) {
+    /** @param intake the same intake as HTTP ingest's: spooled events pass the same checks and transforms */
+    public SpoolImporter(Path dataDir, EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes,
+                         Intake intake) {
         this.spool = dataDir.resolve(SPOOL_DIR);
         this.importing = spool.resolve(IMPORTING_DIR);
         this.rejected = spool.resolve(REJECTED_DIR);
@@ -135,7 +134,7 @@ public final class SpoolImporter implements AutoCloseable {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxBodyBytes = maxBodyBytes;
-        this.validator = validator;
+        this.intake = Objects.requireNonNull(intake, "intake");
     }
 
     /** {@code <data dir>/spool}. */
@@ -297,11 +296,12 @@ public final class SpoolImporter implements AutoCloseable {
             }
             return reject(claimed, checked.route, checked.reason, checked.problem);
         }
-        NewItem item = new NewItem(checked.orderingKey, Destination.events(checked.path), checked.contentType,
-                checked.body, checked.dedupKey, clock.instant());
+        NewItem item = checked.item;
         try {
-            CompletableFuture<Long> stored = queue.append(item);
-            stored.get();
+            if (checked.suppressedBy == null || queue.keepsSuppressed()) { // else counted by its rule, not stored
+                CompletableFuture<Long> stored = queue.append(item);
+                stored.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Outcome.HOLD;
@@ -325,7 +325,7 @@ public final class SpoolImporter implements AutoCloseable {
         notifyListener(checked.route, null);
         if (LOG.isDebugEnabled()) {
             LOG.debug("Imported spool file {} on {} for key {}", name, checked.route.template(),
-                    Mask.key(checked.orderingKey));
+                    Mask.key(item.orderingKey()));
         }
         return Outcome.IMPORTED;
     }
@@ -356,10 +356,9 @@ public final class SpoolImporter implements AutoCloseable {
     }
 
     /** A checked spool file: an item to append, or the problem that rejects it. */
-    private record Checked(Route route, String path, String contentType, byte[] body, String orderingKey,
-                           String dedupKey, String reason, String problem) {
+    private record Checked(Route route, NewItem item, String reason, String problem, String suppressedBy) {
         static Checked bad(Route route, String reason, String problem) {
-            return new Checked(route, null, null, null, null, null, reason, problem);
+            return new Checked(route, null, reason, problem, null);
         }
     }
 
@@ -395,35 +394,12 @@ public final class SpoolImporter implements AutoCloseable {
         if (body.length > maxBodyBytes) {
             return Checked.bad(route, "too_large", "Request body is larger than the limit of " + maxBodyBytes + " bytes");
         }
-        if (!route.isJson()) {
-            Map<String, String> form = NagiosForm.parse(body);
-            if (form == null) {
-                return Checked.bad(route, "malformed", "Form body is malformed");
-            }
-            List<String> problems = NagiosForm.problems(form);
-            if (!problems.isEmpty()) {
-                return Checked.bad(route, "invalid", String.join("; ", problems));
-            }
-            return new Checked(route, path, NagiosForm.MEDIA_TYPE, body, form.get("CONTACTPAGER"), null, null, null);
+        Intake.Outcome outcome = intake.take(match, path, body, clock.instant());
+        if (outcome instanceof Intake.Rejected r) {
+            return Checked.bad(route, r.reason(), r.describe());
         }
-        Json.Parsed parsed = Json.parseObject(body);
-        if (parsed instanceof Json.NotAnObject bad) {
-            return Checked.bad(route, "malformed", bad.error());
-        }
-        Json.ParsedObject ok = (Json.ParsedObject) parsed;
-        EventValidator.Verdict verdict = validator.check(route, match.pathKey(), ok.object());
-        if (verdict instanceof EventValidator.Invalid invalid) {
-            return Checked.bad(route, "invalid", String.join("; ", invalid.errors()));
-        }
-        EventValidator.Valid valid = (EventValidator.Valid) verdict;
-        byte[] stored;
-        try {
-            stored = valid.changed() ? Json.MAPPER.writeValueAsBytes(ok.object())
-                    : ok.offset() > 0 ? Arrays.copyOfRange(body, ok.offset(), body.length) : body;
-        } catch (IOException e) {
-            return Checked.bad(route, "malformed", "the event cannot be written again: " + e.getClass().getSimpleName());
-        }
-        return new Checked(route, path, "application/json", stored, valid.orderingKey(), valid.dedupKey(), null, null);
+        Intake.Store store = (Intake.Store) outcome;
+        return new Checked(route, store.item(), null, null, store.suppressedBy());
     }
 
     private Outcome reject(Path claimed, Route route, String reason, String problem) {

@@ -221,6 +221,18 @@ public final class Metrics implements AgentListener {
         }
     }
 
+    /** Families another stage writes itself (the transforms' per-rule counters), in the text format. */
+    public interface Section {
+        void write(Appendable out) throws IOException;
+    }
+
+    private final java.util.List<Section> sections = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Adds families written after the built-in ones, on every scrape. */
+    public void addSection(Section section) {
+        sections.add(java.util.Objects.requireNonNull(section, "section"));
+    }
+
     // ---------------------------------------------------------------- exposition
 
     /** The exposition as a string; see {@link #write}. */
@@ -282,6 +294,9 @@ public final class Metrics implements AgentListener {
 
         if (queue != null) {
             writeQueue(x, queue, clock.instant());
+        }
+        for (Section section : sections) {
+            section.write(out);
         }
         writeProcess(x);
     }

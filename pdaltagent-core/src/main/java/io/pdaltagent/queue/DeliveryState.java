@@ -14,6 +14,8 @@ import java.util.Set;
  *      │ restart         │   └──4xx / expired──▶ DEAD ──retry by a person──▶ PENDING
  *      └─────────────────┤
  *                        └──429 / 5xx / network──▶ RETRY_SCHEDULED ──due──▶ IN_FLIGHT
+ *
+ *   (append of a suppressed event) ──▶ SUPPRESSED     (final; pruned like DELIVERED)
  * </pre>
  *
  * The numeric {@link #code} is what the embedded store persists; it never changes for a state.
@@ -23,7 +25,13 @@ public enum DeliveryState {
     IN_FLIGHT(1),
     RETRY_SCHEDULED(2),
     DELIVERED(3),
-    DEAD(4);
+    DEAD(4),
+    /**
+     * Kept, never delivered: a rule, maintenance window or plugin suppressed the event at ingest. It
+     * is stored in this state from the start (no transition leads here) and pruned with the
+     * delivered records.
+     */
+    SUPPRESSED(5);
 
     private static final Map<DeliveryState, Set<DeliveryState>> ALLOWED = Map.of(
             PENDING, EnumSet.of(IN_FLIGHT, DEAD),
@@ -32,7 +40,8 @@ public enum DeliveryState {
             RETRY_SCHEDULED, EnumSet.of(IN_FLIGHT, DEAD, PENDING),
             DELIVERED, EnumSet.noneOf(DeliveryState.class),
             // DEAD -> PENDING: a person asked for the dead event to be tried again
-            DEAD, EnumSet.of(PENDING));
+            DEAD, EnumSet.of(PENDING),
+            SUPPRESSED, EnumSet.noneOf(DeliveryState.class));
 
     public final int code;
 

@@ -53,6 +53,25 @@ public interface EventQueue extends AutoCloseable {
     /** Dead items, oldest first, for one key or all, at most {@code limit}. */
     List<QueuedItem> listDead(String keyOrNull, int limit);
 
+    /**
+     * True when this backend stores suppressed items ({@link NewItem#suppressedBy}) as
+     * {@link DeliveryState#SUPPRESSED}; a backend that does not must never be given one (the intake
+     * then counts a suppressed event and stores nothing).
+     */
+    default boolean keepsSuppressed() {
+        return false;
+    }
+
+    /** Suppressed items, oldest first, for one key or all, at most {@code limit}; their lastError names the suppressor. */
+    default List<QueuedItem> listSuppressed(String keyOrNull, int limit) {
+        throw new UnsupportedOperationException("this queue backend does not keep suppressed events");
+    }
+
+    /** Suppressed items counted per ordering key and suppressor, sorted by key then suppressor. */
+    default List<SuppressedCount> suppressedCounts(String keyOrNull) {
+        throw new UnsupportedOperationException("this queue backend does not keep suppressed events");
+    }
+
     /** One item by sequence number, or null. */
     QueuedItem get(long seq);
 

@@ -39,6 +39,15 @@ public final class InMemoryEventQueue implements EventQueue {
             if (closed) {
                 return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
             }
+            if (n.suppressedBy() != null) {
+                // kept, never delivered: no open slot, no place in its key's order
+                seq = nextSeq.getAndIncrement();
+                items.put(seq, new QueuedItem(seq, n.orderingKey(), n.destination(), n.contentType(), n.body(),
+                        n.dedupKey(), n.acceptedAt(), DeliveryState.SUPPRESSED, 0, n.acceptedAt(), 0,
+                        SUPPRESSED_PREFIX + n.suppressedBy()));
+                stateSince.put(seq, clock.instant());
+                return CompletableFuture.completedFuture(seq);
+            }
             if (open >= maxOpen) {
                 return CompletableFuture.failedFuture(new QueueFullException(open, maxOpen));
             }
@@ -152,6 +161,37 @@ public final class InMemoryEventQueue implements EventQueue {
                 .toList();
     }
 
+    /** A suppressed item's lastError: the suppressor's name after this prefix (as the embedded store keeps it). */
+    static final String SUPPRESSED_PREFIX = "suppressed by ";
+
+    @Override
+    public boolean keepsSuppressed() {
+        return true;
+    }
+
+    @Override
+    public synchronized List<QueuedItem> listSuppressed(String keyOrNull, int limit) {
+        return items.values().stream()
+                .filter(i -> i.state() == DeliveryState.SUPPRESSED)
+                .filter(i -> keyOrNull == null || keyOrNull.equals(i.orderingKey()))
+                .limit(limit)
+                .toList();
+    }
+
+    @Override
+    public synchronized List<SuppressedCount> suppressedCounts(String keyOrNull) {
+        Map<String, Map<String, Long>> m = new TreeMap<>();
+        for (QueuedItem i : items.values()) {
+            if (i.state() == DeliveryState.SUPPRESSED && (keyOrNull == null || keyOrNull.equals(i.orderingKey()))) {
+                m.computeIfAbsent(i.orderingKey(), k -> new TreeMap<>())
+                        .merge(i.lastError().substring(SUPPRESSED_PREFIX.length()), 1L, Long::sum);
+            }
+        }
+        List<SuppressedCount> out = new ArrayList<>();
+        m.forEach((k, byRule) -> byRule.forEach((by, c) -> out.add(new SuppressedCount(k, by, c))));
+        return out;
+    }
+
     @Override
     public synchronized QueuedItem get(long seq) {
         return items.get(seq);
@@ -163,6 +203,9 @@ public final class InMemoryEventQueue implements EventQueue {
         for (QueuedItem i : items.values()) {
             if (keyOrNull != null && !keyOrNull.equals(i.orderingKey())) {
                 continue;
+            }
+            if (i.state() == DeliveryState.SUPPRESSED) {
+                continue; // not part of pd-queue status; see suppressedCounts
             }
             long[] c = counts.computeIfAbsent(i.orderingKey(), k -> new long[3]);
             c[i.state().isOpen() ? 0 : i.state() == DeliveryState.DELIVERED ? 1 : 2]++;
@@ -185,7 +228,7 @@ public final class InMemoryEventQueue implements EventQueue {
                 case RETRY_SCHEDULED -> retry++;
                 case DELIVERED -> delivered++;
                 case DEAD -> dead++;
-                case PENDING -> { }
+                case PENDING, SUPPRESSED -> { }
             }
             if (i.state().isOpen() && (oldest == null || i.acceptedAt().isBefore(oldest))) {
                 oldest = i.acceptedAt();
@@ -203,7 +246,8 @@ public final class InMemoryEventQueue implements EventQueue {
     public synchronized int pruneDelivered(Instant cutoff) {
         int n = 0;
         for (QueuedItem i : List.copyOf(items.values())) {
-            if (i.state() == DeliveryState.DELIVERED && stateSince.get(i.seq()).isBefore(cutoff)) {
+            boolean closedRecord = i.state() == DeliveryState.DELIVERED || i.state() == DeliveryState.SUPPRESSED;
+            if (closedRecord && stateSince.get(i.seq()).isBefore(cutoff)) {
                 items.remove(i.seq());
                 stateSince.remove(i.seq());
                 n++;

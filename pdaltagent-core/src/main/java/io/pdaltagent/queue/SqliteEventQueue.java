@@ -228,6 +228,14 @@ public final class SqliteEventQueue implements EventQueue {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
         }
+        if (item.suppressedBy() != null) {
+            // kept, never delivered: no open slot, no place in its key's order
+            return writer.insert(item).whenComplete((seq, err) -> {
+                if (err == null) {
+                    perState.incrementAndGet(DeliveryState.SUPPRESSED.code);
+                }
+            });
+        }
         long now = open.incrementAndGet();
         if (now > maxOpen) {
             open.decrementAndGet();
@@ -465,6 +473,9 @@ public final class SqliteEventQueue implements EventQueue {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         DeliveryState s = DeliveryState.ofCode(rs.getInt(2));
+                        if (s == DeliveryState.SUPPRESSED) {
+                            continue; // not part of pd-queue status; see suppressedCounts
+                        }
                         long[] c3 = m.computeIfAbsent(rs.getString(1), k -> new long[3]);
                         c3[s.isOpen() ? 0 : s == DeliveryState.DELIVERED ? 1 : 2] += rs.getLong(3);
                     }
@@ -512,9 +523,70 @@ public final class SqliteEventQueue implements EventQueue {
             total += n;
             perState.addAndGet(DeliveryState.DELIVERED.code, -n);
             if (n < 5000) {
-                return total;
+                return total + pruneSuppressed(cutoff);
             }
         }
+    }
+
+    /** Suppressed records are kept as long as delivered ones. */
+    private int pruneSuppressed(Instant cutoff) {
+        int n = writeAndWait(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE state = 5 AND updated_at < ?")) {
+                ps.setLong(1, cutoff.toEpochMilli());
+                return ps.executeUpdate();
+            }
+        });
+        perState.addAndGet(DeliveryState.SUPPRESSED.code, -n);
+        return n;
+    }
+
+    @Override
+    public boolean keepsSuppressed() {
+        return true;
+    }
+
+    @Override
+    public List<QueuedItem> listSuppressed(String keyOrNull, int limit) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE state = 5"
+                    + (keyOrNull == null ? "" : " AND ordering_key = ?") + " ORDER BY seq LIMIT ?")) {
+                int i = 1;
+                if (keyOrNull != null) {
+                    ps.setString(i++, keyOrNull);
+                }
+                ps.setInt(i, limit);
+                List<QueuedItem> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public List<SuppressedCount> suppressedCounts(String keyOrNull) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, last_error, COUNT(*) FROM items "
+                    + "WHERE state = 5" + (keyOrNull == null ? "" : " AND ordering_key = ?")
+                    + " GROUP BY ordering_key, last_error ORDER BY ordering_key, last_error")) {
+                if (keyOrNull != null) {
+                    ps.setString(1, keyOrNull);
+                }
+                List<SuppressedCount> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String by = rs.getString(2);
+                        by = by != null && by.startsWith(SqliteWriter.SUPPRESSED_PREFIX)
+                                ? by.substring(SqliteWriter.SUPPRESSED_PREFIX.length()) : String.valueOf(by);
+                        out.add(new SuppressedCount(rs.getString(1), by, rs.getLong(3)));
+                    }
+                }
+                return out;
+            }
+        });
     }
 
     @Override

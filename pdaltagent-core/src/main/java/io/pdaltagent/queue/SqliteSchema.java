@@ -48,6 +48,10 @@ final class SqliteSchema {
             // by-key index cost every append a write of a leaf page of its own
             new String[] {
                 "DROP INDEX IF EXISTS items_open_by_key"
+            },
+            // 3: suppressed events (state 5), listed by key and pruned by age
+            new String[] {
+                "CREATE INDEX items_suppressed ON items(ordering_key, seq) WHERE state = 5"
             });
 
     static int latestVersion() {

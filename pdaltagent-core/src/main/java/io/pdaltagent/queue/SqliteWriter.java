@@ -92,7 +92,7 @@ final class SqliteWriter {
         conn.commit();
         insert = conn.prepareStatement("INSERT INTO items(seq, ordering_key, dest_kind, dest_target, content_type, body, "
                 + "dedup_key, accepted_at, state, attempts, next_attempt_at, last_status, last_error, updated_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, 0, NULL, ?)");
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?)");
         // a delivered item keeps its record (for status counts) but not its body
         update = conn.prepareStatement("UPDATE items SET state = ?, attempts = attempts + ?, next_attempt_at = ?, "
                 + "last_status = ?, last_error = ?, updated_at = ?, body = CASE WHEN ? = 3 THEN x'' ELSE body END "
@@ -100,6 +100,9 @@ final class SqliteWriter {
         saveSeq = conn.prepareStatement("UPDATE meta SET value = ? WHERE name = 'next_seq'");
         thread = Thread.ofPlatform().name("queue-writer").daemon(false).start(this::loop);
     }
+
+    /** A suppressed item's last_error: the suppressor's name after this prefix. */
+    static final String SUPPRESSED_PREFIX = "suppressed by ";
 
     CompletableFuture<Long> insert(NewItem item) {
         return submit(new InsertOp(item, new CompletableFuture<>()));
@@ -254,8 +257,10 @@ final class SqliteWriter {
                     insert.setBytes(6, n.body());
                     insert.setString(7, n.dedupKey());
                     insert.setLong(8, n.acceptedAt().toEpochMilli());
-                    insert.setLong(9, n.acceptedAt().toEpochMilli());
-                    insert.setLong(10, now);
+                    insert.setInt(9, n.suppressedBy() == null ? DeliveryState.PENDING.code : DeliveryState.SUPPRESSED.code);
+                    insert.setLong(10, n.acceptedAt().toEpochMilli());
+                    insert.setString(11, n.suppressedBy() == null ? null : SUPPRESSED_PREFIX + n.suppressedBy());
+                    insert.setLong(12, now);
                     insert.addBatch();
                     pendingInserts++;
                 } else if (op instanceof UpdateOp up) {

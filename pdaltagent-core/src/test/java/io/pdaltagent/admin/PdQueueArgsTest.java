@@ -56,8 +56,8 @@ class PdQueueArgsTest {
 
     @Test
     void usageErrorsSayWhatIsWrong() {
-        assertUsage(new String[] {}, "pd-queue: error: a command is required: one of status, retry, list, show, purge",
-                "usage: pd-queue [-h] [--version] {status,retry,list,show,purge} ...");
+        assertUsage(new String[] {}, "pd-queue: error: a command is required: one of status, retry, list, show, purge, suppressed",
+                "usage: pd-queue [-h] [--version] {status,retry,list,show,purge,suppressed} ...");
         assertUsage(new String[] {"stats"}, "pd-queue: error: argument command: invalid choice: 'stats' "
                 + "(choose from 'status', 'retry', 'list', 'show', 'purge')", null);
         assertUsage(new String[] {"--bogus"}, "pd-queue: error: unrecognized arguments: --bogus", null);

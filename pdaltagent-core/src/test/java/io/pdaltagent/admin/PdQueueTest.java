@@ -272,6 +272,31 @@ class PdQueueTest {
         assertThat(r.err()).contains("(the agent's admin listener is off)");
     }
 
+    @Test
+    void suppressedCountsPerKeyAndRuleAndListsTheEventsThroughTheApiAndDirectly() throws Exception {
+        Map<String, String> env = serve();
+        assertThat(run(env, "suppressed").out()).isEqualTo("No suppressed events.\n");
+        for (String by : new String[] {"drop-tests", "drop-tests", "night-window"}) {
+            queue.append(new io.pdaltagent.queue.NewItem(K1, io.pdaltagent.queue.Destination.events("/v2/enqueue"),
+                    "application/json", "{}".getBytes(StandardCharsets.UTF_8), "quiet-" + by, clock.instant())
+                    .suppressed(by)).get();
+        }
+        Result r = run(env, "suppressed");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("Service Key").contains("Suppressed By  Count\n", "quiet-drop-tests",
+                "suppressed by night-window");
+        assertThat(PdQueueFormatTest.squeeze(r.out())).startsWith(K1 + " drop-tests 2\n" + K1 + " night-window 1\n");
+        assertThat(run(env, "suppressed", "-k", K2).out()).isEqualTo("No suppressed events for service key " + K2 + ".\n");
+        assertThat(PdQueueFormatTest.squeeze(run(env, "status", "-k", K1).out()))
+                .as("status is PagerDuty Agent's table: suppressed events are not in it").isEqualTo(K1 + " 1 0 0 throttled\n");
+        stop();
+        queue = null;
+        server = null;
+        Map<String, String> direct = Map.of("PDQUEUE_AGENT_URL", "http://127.0.0.1:" + AgentProcess.freePort(),
+                "PDAGENTD_DATA_DIR", dir.toString());
+        assertThat(run(direct, "suppressed", "--limit", "1").out()).contains(K1 + "  drop-tests", "more suppressed events");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** PagerDuty Agent's status scenario behind a real admin API server; returns pd-queue's environment. */

@@ -403,4 +403,31 @@ public abstract class EventQueueContract {
         deliveredSeqs.forEach((k, seqs) -> assertThat(seqs).as("order of %s", k).isSorted());
         assertThat(queue.openCount()).isZero();
     }
+
+    @Test
+    void keepsASuppressedItemWithoutDeliveringItOrCountingItAsOpen() throws Exception {
+        if (!queue.keepsSuppressed()) {
+            // such a backend is never given a suppressed item (the intake counts and drops it); it says so
+            assertThatThrownBy(() -> queue.listSuppressed(null, 10)).isInstanceOf(UnsupportedOperationException.class);
+            return;
+        }
+        long first = append("k1", "one");
+        long kept = queue.append(item("k1", "quiet").suppressed("drop-tests")).get(5, TimeUnit.SECONDS);
+        queue.append(item("k2", "quiet2").suppressed("night-window")).get(5, TimeUnit.SECONDS);
+        long second = append("k1", "two");
+        assertThat(queue.openCount()).isEqualTo(2);
+        assertThat(queue.get(kept).state()).isEqualTo(DeliveryState.SUPPRESSED);
+        List<QueuedItem> claimed = claimAll();
+        assertThat(claimed).extracting(QueuedItem::seq).containsExactly(first);
+        queue.complete(claimed.get(0), new Completion.Delivered(202)).get(5, TimeUnit.SECONDS);
+        assertThat(claimAll()).extracting(QueuedItem::seq).as("the suppressed item holds no place in k1's order")
+                .containsExactly(second);
+        assertThat(queue.listSuppressed(null, 10)).extracting(QueuedItem::seq, QueuedItem::lastError)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(kept, "suppressed by drop-tests"),
+                        org.assertj.core.groups.Tuple.tuple(kept + 1, "suppressed by night-window"));
+        assertThat(queue.listSuppressed("k2", 10)).hasSize(1);
+        assertThat(queue.suppressedCounts(null)).containsExactly(new io.pdaltagent.queue.SuppressedCount("k1", "drop-tests", 1),
+                new io.pdaltagent.queue.SuppressedCount("k2", "night-window", 1));
+        assertThat(queue.keyStats(null)).extracting(KeyStats::key).doesNotContain("k2");
+    }
 }

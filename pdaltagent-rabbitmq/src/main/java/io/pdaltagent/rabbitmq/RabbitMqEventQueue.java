@@ -684,6 +684,10 @@ public final class RabbitMqEventQueue implements EventQueue {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
         }
+        if (n.suppressedBy() != null) {
+            // keepsSuppressed() is false: the intake never hands one over; one that came would be delivered
+            return CompletableFuture.failedFuture(new IllegalArgumentException("the RabbitMQ queue keeps no suppressed events"));
+        }
         if (!publisher.isUp()) {
             return CompletableFuture.failedFuture(publisher.unavailable());
         }
