@@ -44,7 +44,9 @@ ENV PATH=/opt/pdaltagent/bin:$PATH \
     PDAGENTD_DATA_DIR=/var/lib/pdaltagent
 VOLUME ["/var/lib/pdaltagent"]
 EXPOSE 8080 8443
-USER pdaltagent:pdaltagent
+# numeric, so that a runtime can tell it is not root without reading the image's passwd
+# (Kubernetes runAsNonRoot)
+USER 10001:10001
 WORKDIR /var/lib/pdaltagent
 # /healthz over bash's /dev/tcp: the image needs no curl
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
