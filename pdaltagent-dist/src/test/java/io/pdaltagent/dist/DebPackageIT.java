@@ -38,8 +38,11 @@ class DebPackageIT {
         int port = AgentProcess.freePort();
         try (FakePagerDuty pd = FakePagerDuty.builder().start();
              SystemdSandbox host = SystemdSandbox.boot(dir.resolve("sandbox"))) {
-            String deb = DistArtifacts.deb().toString();
-            host.run(Duration.ofSeconds(180), "dpkg", "-i", deb).orFail("dpkg -i");
+            // the test's settings, in a drop-in as an administrator would add them: postinst's start
+            // must not take this machine's 8080 and 8443
+            dropIn(host, "PDAGENTD_HTTP_PORT=" + port, "PDAGENTD_HTTPS_PORT=0", "PDAGENTD_BIND_ADDRESS=127.0.0.1",
+                    "PDAGENTD_EVENTS_BASE_URL=" + pd.baseUrl());
+            host.run(Duration.ofSeconds(180), "dpkg", "-i", DistArtifacts.deb().toString()).orFail("dpkg -i");
 
             // what the package made
             assertThat(host.run("getent", "passwd", "pdaltagent").output())
@@ -52,11 +55,7 @@ class DebPackageIT {
                 assertThat(host.run("sh", "-c", "command -v " + cmd).output()).as(cmd).isEqualTo("/usr/bin/" + cmd + "\n");
             }
             assertThat(host.run("systemctl", "is-enabled", "pdaltagent").output()).isEqualTo("enabled\n");
-            // postinst started it with the packaged settings (port 8080); the test's own settings follow
-            host.run("sh", "-c", "printf '%s\\n' PDAGENTD_HTTP_PORT=" + port + " PDAGENTD_HTTPS_PORT=0 "
-                    + "PDAGENTD_BIND_ADDRESS=127.0.0.1 PDAGENTD_EVENTS_BASE_URL=" + pd.baseUrl()
-                    + " >> /etc/pdaltagent/pdaltagent.env").orFail("settings");
-            host.run("systemctl", "restart", "pdaltagent").orFail("systemctl restart");
+            // postinst enabled and started it
             long first = awaitRunning(host, port, 0);
 
             // it runs as its user, without privileges, on the bundled runtime
@@ -109,9 +108,13 @@ class DebPackageIT {
     @Test
     void aBadSettingFailsTheUnitOnceWithTheVariableNamedInsteadOfRestartingForever() throws Exception {
         try (SystemdSandbox host = SystemdSandbox.boot(dir.resolve("sandbox"))) {
+            dropIn(host, "PDAGENTD_HTTP_PORT=" + AgentProcess.freePort(), "PDAGENTD_HTTPS_PORT=0",
+                    "PDAGENTD_BIND_ADDRESS=127.0.0.1");
             host.run(Duration.ofSeconds(180), "dpkg", "-i", DistArtifacts.deb().toString()).orFail("dpkg -i");
+            // a bad value in the settings file the package ships (which overrides the drop-in)
+            host.run("systemctl", "stop", "pdaltagent").orFail("systemctl stop");
             host.run("sh", "-c", "echo PDAGENTD_HTTP_PORT=eighty >> /etc/pdaltagent/pdaltagent.env").orFail("settings");
-            host.run("systemctl", "restart", "pdaltagent");
+            host.run("systemctl", "start", "pdaltagent");
             await().atMost(START_LIMIT).pollInterval(Duration.ofMillis(200)).until(() ->
                     host.run("systemctl", "is-failed", "pdaltagent").output().trim().equals("failed"));
             assertThat(host.run("systemctl", "show", "-p", "NRestarts", "--value", "pdaltagent").output()).isEqualTo("0\n");
@@ -119,6 +122,16 @@ class DebPackageIT {
             assertThat(host.run("journalctl", "-u", "pdaltagent", "--no-pager", "-o", "cat").output())
                     .contains("PDAGENTD_HTTP_PORT");
         }
+    }
+
+    /** A drop-in of the unit with these settings, as {@code systemctl edit pdaltagent} would write it. */
+    private static void dropIn(SystemdSandbox host, String... settings) {
+        StringBuilder conf = new StringBuilder("[Service]\n");
+        for (String setting : settings) {
+            conf.append("Environment=").append(setting).append('\n');
+        }
+        host.run("sh", "-c", "mkdir -p /etc/systemd/system/pdaltagent.service.d && cat > "
+                + "/etc/systemd/system/pdaltagent.service.d/test.conf <<'EOF'\n" + conf + "EOF").orFail("drop-in");
     }
 
     private static long awaitRunning(SystemdSandbox host, int port, long notPid) {
