@@ -80,6 +80,15 @@ class DebPackageIT {
             assertThat(host.run("env", "PDAGENTD_HTTP_PORT=" + port, "pd-queue", "status").output())
                     .containsPattern(KEY + " +0 +2 +0");
 
+            // installed again (as an upgrade runs postinst): the settings and the queue are kept, the agent restarted
+            host.run("sh", "-c", "echo '# kept across upgrades' >> /etc/pdaltagent/pdaltagent.env").orFail("edit env");
+            host.run(Duration.ofSeconds(180), "dpkg", "-i", DistArtifacts.deb().toString()).orFail("dpkg -i again");
+            assertThat(host.run("tail", "-n", "1", "/etc/pdaltagent/pdaltagent.env").output()).isEqualTo("# kept across upgrades\n");
+            long third = awaitRunning(host, port, second);
+            assertThat(third).isNotEqualTo(second);
+            assertThat(host.run("env", "PDAGENTD_HTTP_PORT=" + port, "pd-queue", "status").output())
+                    .containsPattern(KEY + " +0 +2 +0");
+
             // the unit as systemd reads it: no warnings; hardened
             Command.Result verify = host.run("systemd-analyze", "verify", "/lib/systemd/system/pdaltagent.service");
             assertThat(verify.output()).as("systemd-analyze verify").isEmpty();
