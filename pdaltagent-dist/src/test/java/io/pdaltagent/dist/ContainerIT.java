@@ -5,11 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.pdaltagent.testing.AgentProcess;
 import io.pdaltagent.testing.FakePagerDuty;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +24,6 @@ class ContainerIT {
     static final String KEY = "container00000000000000000000000";
     static final String BASE = "localhost/pdaltagent-test-base:bookworm";
     static final String IMAGE = "localhost/pdaltagent:it";
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void dockerComposeFileIsValidAndRunsTheAgentWithRabbitMqAsContainerPdaltagent() {
@@ -65,7 +59,7 @@ class ContainerIT {
                     "-e", "PDSEND_EVENTS_BASE_URL=http://127.0.0.1:" + port, "-e", "PDAGENTD_EVENTS_BASE_URL=" + pd.baseUrl(),
                     IMAGE), Command.HOST_ENV, Duration.ofMinutes(2)).orFail("podman run");
             try {
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> health(port) == 200);
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> Healthz.status(port) == 200);
                 assertThat(exec(name, "id", "-u").output()).isEqualTo("10001\n");
                 assertThat(exec(name, "readlink", "-f", "/proc/1/exe").output()).isEqualTo("/opt/pdaltagent/runtime/bin/java\n");
 
@@ -103,17 +97,5 @@ class ContainerIT {
         List<String> c = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
         c.addAll(List.of(command));
         return c;
-    }
-
-    private static int health(int port) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 }

@@ -5,11 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.pdaltagent.testing.AgentProcess;
 import io.pdaltagent.testing.FakePagerDuty;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(240)
 class TarballIT {
     static final String KEY = "tarball0000000000000000000000000";
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
     static Path dir;
@@ -85,7 +79,7 @@ class TarballIT {
                     if (!agent.isAlive()) {
                         throw new AssertionError("pdagentd exited " + agent.exitValue() + ":\n" + Files.readString(log));
                     }
-                    return health(port) == 200;
+                    return Healthz.status(port) == 200;
                 });
                 // unshare and the scripts exec: the process is the JVM, on the bundled runtime
                 assertThat(Files.readSymbolicLink(Path.of("/proc/" + agent.pid() + "/exe")).toString())
@@ -135,17 +129,5 @@ class TarballIT {
                 DistArtifacts.testScript("without-jdk.sh").toString()));
         c.addAll(List.of(command));
         return c;
-    }
-
-    private static int health(int port) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 }
