@@ -4,6 +4,13 @@
 PDALTAGENT_HOME="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 PDALTAGENT_MIN_JAVA=21
 
+# An installed copy (the tarball or the .deb, made by pdaltagent-dist): bin/ beside lib/agent/ (the
+# agent's jars), lib/cli/ (pd-send's) and runtime/, the Java runtime linked for it. Such a copy runs
+# on that runtime whatever JAVA_HOME says, and never builds.
+pdaltagent_packaged() {
+  [ -x "$PDALTAGENT_HOME/runtime/bin/java" ] && [ -d "$PDALTAGENT_HOME/lib/agent" ]
+}
+
 # Prints the feature version (17, 21, 25...) of the java binary given, or nothing. Reads the JDK's
 # `release` file when there is one (a few ms; pd-send starts hundreds of times in a storm), else asks
 # the JVM (~100 ms).

@@ -14,7 +14,12 @@ pdaltagent_cli_exec() {
   jar="$target/pdaltagent-cli.jar"
   archive="$target/pd-send.jsa"
   local opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss256k -Xmx32m -XX:-UsePerfData -Xshare:auto -Xlog:disable -Xlog:all=error:stderr)
-  if [ -f "$jar" ] && [ "$archive" -nt "$jar" ] && [ -r "$archive.java" ]; then
+  if [ -x "$home/runtime/bin/java" ] && [ -f "$home/lib/cli/pdaltagent-cli.jar" ]; then
+    # an installed copy (tarball, .deb): its own runtime and the archive the build trained on it
+    java_cmd="$home/runtime/bin/java"
+    jar="$home/lib/cli/pdaltagent-cli.jar"
+    [ -f "$home/lib/cli/pd-send.jsa" ] && opts+=(-XX:SharedArchiveFile="$home/lib/cli/pd-send.jsa")
+  elif [ -f "$jar" ] && [ "$archive" -nt "$jar" ] && [ -r "$archive.java" ]; then
     IFS= read -r archive_java < "$archive.java" || true
     if [ -n "$archive_java" ] && [ -x "$archive_java/bin/java" ] \
         && { [ -z "${JAVA_HOME:-}" ] || [ "${JAVA_HOME%/}" = "$archive_java" ]; }; then
