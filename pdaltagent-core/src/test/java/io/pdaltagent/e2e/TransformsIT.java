@@ -78,7 +78,7 @@ class TransformsIT {
                 assertThat(c.at("/payload/severity").asText()).isEqualTo("warning");
 
                 JsonNode suppressed = MAPPER.readTree(http.send(HttpRequest.newBuilder(
-                        URI.create(agent.baseUrl() + "/admin/v1/queue/suppressed")).build(),
+                        URI.create(agent.adminUrl() + "/admin/v1/queue/suppressed")).build(),
                         HttpResponse.BodyHandlers.ofString()).body());
                 assertThat(suppressed.at("/counts/0/by").asText()).isEqualTo("drop-tests");
                 assertThat(suppressed.at("/counts/0/count").asLong()).isEqualTo(1);
