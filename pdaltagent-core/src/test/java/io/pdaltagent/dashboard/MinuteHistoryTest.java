@@ -27,11 +27,12 @@ class MinuteHistoryTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void minutesOlderThanTheWindowDropOutWhenTheirSlotIsReused() {
         history.accepted("/v2/enqueue");
         clock.advance(Duration.ofMinutes(MinuteHistory.MINUTES));
         Map<String, Object> s = history.snapshot(MinuteHistory.MINUTES);
-        assertThat((List<?>) s.get("accepted")).hasSize(MinuteHistory.MINUTES).containsOnly(0L);
+        assertThat((List<Object>) s.get("accepted")).hasSize(MinuteHistory.MINUTES).containsOnly(0L);
         history.accepted("/v2/enqueue");
         List<?> now = (List<?>) history.snapshot(MinuteHistory.MINUTES).get("accepted");
         assertThat(now.get(now.size() - 1)).isEqualTo(1L);
