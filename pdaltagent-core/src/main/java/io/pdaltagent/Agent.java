@@ -5,6 +5,11 @@ import io.pdaltagent.admin.AdminListener;
 import io.pdaltagent.admin.AgentEndpoint;
 import io.pdaltagent.admin.AgentIdentityHandler;
 import io.pdaltagent.admin.QueueAdminHandler;
+import io.pdaltagent.dashboard.ConfigRows;
+import io.pdaltagent.dashboard.DashboardAuth;
+import io.pdaltagent.dashboard.DashboardData;
+import io.pdaltagent.dashboard.DashboardHandler;
+import io.pdaltagent.dashboard.MinuteHistory;
 import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.config.ConfigException;
 import io.pdaltagent.config.EnvConfig;
@@ -88,7 +93,7 @@ public final class Agent implements AutoCloseable {
      * {@code env} is no longer read: proxies come from {@code config.outbound()} (environment or file).
      */
     public static Agent start(AgentConfig config, Clock clock, Map<String, String> env) {
-        return start(config, clock);
+        return start(config, clock, ConfigRows.of(env));
     }
 
     /**
@@ -114,6 +119,11 @@ public final class Agent implements AutoCloseable {
 
     /** Starts every stage; on failure, whatever had started is stopped again before the exception. */
     public static Agent start(AgentConfig config, Clock clock) {
+        return start(config, clock, (List<Map<String, Object>>) null);
+    }
+
+    /** @param configRows the dashboard's configuration page ({@link ConfigRows}), or null when not known */
+    private static Agent start(AgentConfig config, Clock clock, List<Map<String, Object>> configRows) {
         LOG.info("pdaltagent {} starting: {}", version(), EnvConfig.describe(config));
         EnvProxySelector proxies = proxySelector(config.outbound());
         javax.net.ssl.SSLContext tls = config.outbound().caFile() == null ? null : TrustBundle.context(config.outbound().caFile());
@@ -131,7 +141,8 @@ public final class Agent implements AutoCloseable {
         io.pdaltagent.transform.Transforms transforms = null;
         try {
             Metrics metrics = new Metrics(version());
-            AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener()));
+            MinuteHistory history = new MinuteHistory(clock);
+            AgentListener listener = AgentListener.of(List.of(metrics, new LoggingListener(), history));
             AgentConfig.DeliveryConfig dc = config.delivery();
             HttpSender sender = new HttpSender(dc.eventsBaseUrl(), dc.timeout(), proxies,
                     proxies.authenticator(), version(), tls, config.outbound().sourceAddress(),
@@ -172,7 +183,10 @@ public final class Agent implements AutoCloseable {
                     new QueueAdminHandler(queue, config.admin().token()),
                     new AgentIdentityHandler(instance, version()),
                     // a Jetty handler belongs to one server: the same answers, a second instance
-                    new AdminHandler(queue, metrics, clock, version())), config.delivery().shutdownGrace());
+                    new AdminHandler(queue, metrics, clock, version()),
+                    new DashboardHandler(new DashboardData(queue, metrics, history, clock, version(), configRows),
+                            new DashboardAuth(config.admin().token(), config.admin().readToken(), clock), version())),
+                    config.delivery().shutdownGrace());
             adminListener.start();
             server = new IngestServer(config.ingest(), handlers, config.delivery().shutdownGrace());
             server.start();

@@ -117,7 +117,7 @@ public final class Main {
         }
         Agent agent;
         try {
-            agent = Agent.start(config, Clock.systemUTC());
+            agent = Agent.start(config, Clock.systemUTC(), System.getenv());
         } catch (ConfigException e) {
             System.err.println("pdagentd: " + e.getMessage());
             System.exit(2);

@@ -100,12 +100,18 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      * @param port 0 turns the admin listener off
      * @param token required (Bearer) for every change, and for any request from another host; null: none
      */
-    public record AdminConfig(String bindAddress, int port, String token) {
+    public record AdminConfig(String bindAddress, int port, String token, String readToken) {
         public static final AdminConfig DEFAULT = new AdminConfig("127.0.0.1", 8081, null);
+
+        /** Without a read-only token ({@code PDAGENTD_ADMIN_READ_TOKEN}, the dashboard's view-only login). */
+        public AdminConfig(String bindAddress, int port, String token) {
+            this(bindAddress, port, token, null);
+        }
 
         @Override
         public String toString() {
-            return "AdminConfig[bindAddress=" + bindAddress + ", port=" + port + ", token=" + (token == null ? "none" : "<masked>") + "]";
+            return "AdminConfig[bindAddress=" + bindAddress + ", port=" + port + ", token=" + (token == null ? "none" : "<masked>")
+                    + ", readToken=" + (readToken == null ? "none" : "<masked>") + "]";
         }
     }
 

@@ -289,7 +289,22 @@ public final class EnvConfig {
             throw new ConfigException("PDAGENTD_ADMIN_TOKEN: required when the admin listener is not on a loopback address"
                     + " (PDAGENTD_ADMIN_BIND_ADDRESS=" + bind + "); set a token, or PDAGENTD_ADMIN_BIND_ADDRESS=127.0.0.1");
         }
-        return new AgentConfig.AdminConfig(bind, port, token);
+        String readToken = string("PDAGENTD_ADMIN_READ_TOKEN", null);
+        if (readToken != null && readToken.length() < MIN_ADMIN_TOKEN_LENGTH) {
+            throw new ConfigException(where("PDAGENTD_ADMIN_READ_TOKEN") + ": at least " + MIN_ADMIN_TOKEN_LENGTH
+                    + " characters (e.g. openssl rand -hex 16)");
+        }
+        if (readToken != null && !readToken.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new ConfigException(where("PDAGENTD_ADMIN_READ_TOKEN") + ": printable ASCII without spaces only");
+        }
+        if (readToken != null && token == null) {
+            throw new ConfigException("PDAGENTD_ADMIN_READ_TOKEN: needs PDAGENTD_ADMIN_TOKEN too (without an admin token"
+                    + " the dashboard asks for no login, so a read-only token would restrict nothing)");
+        }
+        if (readToken != null && readToken.equals(token)) {
+            throw new ConfigException("PDAGENTD_ADMIN_READ_TOKEN: must differ from PDAGENTD_ADMIN_TOKEN");
+        }
+        return new AgentConfig.AdminConfig(bind, port, token, readToken);
     }
 
     /** Proxy, extra trusted CAs and source address for every outbound call. */

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# bench/dashboard-keys.sh [KEYS] [RUNS]: how long the dashboard's keys page takes to render with
+# KEYS (default 5000) routing keys in the queue, in headless Chromium (/usr/bin/chromium driven by
+# playwright-core, as DashboardIT does). Starts bin/pdagentd on free ports delivering to a closed
+# port (every event stays pending), posts one event per key, then loads #keys RUNS times (default 5)
+# and prints the times from navigation to the rows painted, plus one filter keystroke.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+keys="${1:-5000}"; runs="${2:-5}"
+work="$(mktemp -d)"; agent_pid=""
+cleanup() { [ -z "$agent_pid" ] || kill "$agent_pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+home=pdaltagent-core/target/dashboard-browser
+if [ ! -f "$home/node_modules/playwright-core/package.json" ]; then
+  mkdir -p "$home"
+  cp pdaltagent-core/src/test/resources/dashboard/package.json pdaltagent-core/src/test/resources/dashboard/package-lock.json "$home/"
+  npm ci --prefix "$home" --no-audit --no-fund --prefer-offline >/dev/null
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+http_port="$(free_port)"; admin_port="$(free_port)"
+PDAGENTD_DATA_DIR="$work/data" PDAGENTD_HTTP_PORT="$http_port" PDAGENTD_HTTPS_PORT=0 PDAGENTD_ADMIN_PORT="$admin_port" \
+  PDAGENTD_EVENTS_BASE_URL=http://127.0.0.1:9 bin/pdagentd >"$work/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$admin_port/healthz" >/dev/null && break; sleep 1; done
+echo "posting $keys events, one per routing key"
+node -e '
+const [port, n] = [process.argv[1], Number(process.argv[2])];
+(async () => {
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => fetch("http://127.0.0.1:" + port + "/v2/enqueue", {
+      method: "POST", body: JSON.stringify({ routing_key: "bench" + String(i + j).padStart(27, "0"), event_action: "trigger",
+        payload: { summary: "bench", source: "bench", severity: "info" } }) }).then((r) => { if (r.status !== 202) throw new Error("HTTP " + r.status); })));
+  }
+})().catch((e) => { console.error(e); process.exit(1); });' "$http_port" "$keys"
+NODE_PATH="$home/node_modules" node pdaltagent-core/src/test/resources/dashboard/dashboard-browser.cjs keysbench \
+  "http://127.0.0.1:$admin_port" "$runs"

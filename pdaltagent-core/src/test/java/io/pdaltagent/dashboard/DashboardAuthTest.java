@@ -1,0 +1,46 @@
+package io.pdaltagent.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pdaltagent.testing.ManualClock;
+import org.junit.jupiter.api.Test;
+
+class DashboardAuthTest {
+    private final ManualClock clock = new ManualClock();
+    private final DashboardAuth auth = new DashboardAuth("admin-token-0123456789", "read-token-0123456789", clock);
+
+    @Test
+    void tokensGiveTheirRolesAndNothingElseDoes() {
+        assertThat(auth.roleFor("admin-token-0123456789")).isEqualTo(DashboardAuth.Role.ADMIN);
+        assertThat(auth.roleFor("read-token-0123456789")).isEqualTo(DashboardAuth.Role.READ);
+        assertThat(auth.roleFor("admin-token-012345678")).isNull();
+        assertThat(auth.roleFor("")).isNull();
+        assertThat(auth.roleFor(null)).isNull();
+        assertThat(DashboardAuth.Role.READ.mayChange()).isFalse();
+        assertThat(auth.loginRequired()).isTrue();
+        assertThat(new DashboardAuth(null, null, clock).loginRequired()).isFalse();
+    }
+
+    @Test
+    void aSessionExpiresAndItsCsrfTokenIsItsOwn() {
+        DashboardAuth.Session a = auth.open(DashboardAuth.Role.ADMIN);
+        DashboardAuth.Session b = auth.open(DashboardAuth.Role.ADMIN);
+        assertThat(auth.find(a.id())).isEqualTo(a);
+        assertThat(DashboardAuth.csrfMatches(a, a.csrf())).isTrue();
+        assertThat(DashboardAuth.csrfMatches(a, b.csrf())).isFalse();
+        assertThat(DashboardAuth.csrfMatches(a, null)).isFalse();
+        clock.advance(DashboardAuth.SESSION_TTL);
+        assertThat(auth.find(a.id())).isNull();
+    }
+
+    @Test
+    void sessionsAreBounded() {
+        for (int i = 0; i < DashboardAuth.MAX_SESSIONS; i++) {
+            assertThat(auth.open(DashboardAuth.Role.READ)).isNotNull();
+        }
+        assertThat(auth.open(DashboardAuth.Role.READ)).isNull();
+        clock.advance(DashboardAuth.SESSION_TTL);
+        assertThat(auth.open(DashboardAuth.Role.READ)).isNotNull();
+        assertThat(auth.liveSessions()).isEqualTo(1);
+    }
+}
