@@ -138,6 +138,20 @@
       "<details><summary>Body</summary><pre>" + esc(e.body) + "</pre></details></li>").join("");
   }
 
+  function renderSuppressed(d) {
+    $("suppressed-summary").textContent = !d.kept ?
+      "This queue backend counts suppressed events (see /metrics) but does not keep them." :
+      d.events.length === 0 ? "No suppressed events." :
+      fmt(d.events.length) + " suppressed event(s), oldest first" + (d.more ? " (more not shown)" : "") +
+      ": kept, never delivered, pruned with delivered records.";
+    document.querySelector("#suppressed-table tbody").innerHTML = d.counts.map((c) =>
+      "<tr><td><code>" + esc(c.key) + "</code></td><td>" + esc(c.by) + '</td><td class="n">' + fmt(c.count) + "</td></tr>").join("");
+    $("suppressed-list").innerHTML = d.events.map((e) =>
+      '<li class="dead-event"><div class="dead-head"><strong>Event ' + e.seq + "</strong> · key <code>" + esc(e.key) +
+      "</code> · accepted " + esc(e.accepted_at) + '</div><p class="answer"><span class="label">Suppressed by</span> <code>' +
+      esc(e.by) + "</code></p><details><summary>Body</summary><pre>" + esc(e.body) + "</pre></details></li>").join("");
+  }
+
   function renderPoller(o) {
     const p = o.webhook_poller;
     if (!p) {
@@ -163,6 +177,7 @@
     overview: ["overview", renderOverview],
     keys: ["keys", (d) => { keysData = d; renderKeys(); }],
     dead: ["dead", renderDead],
+    suppressed: ["suppressed", renderSuppressed],
     poller: ["overview?minutes=1", renderPoller],
     config: ["config", renderConfig],
   };

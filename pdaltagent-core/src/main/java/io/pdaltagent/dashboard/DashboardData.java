@@ -35,6 +35,7 @@ import java.util.Objects;
  * overview {"version","started_at","uptime_seconds","queue":{...},"pagerduty":{"reachable":B|null,"last_delivery":{...}|null},
  *           "webhook_poller":{...}|null,"history":MinuteHistory.snapshot}
  * keys     {"keys":[{"ref","key","pending","succeeded","dead","throttled"}...],"totals":{...}}
+ * suppressed {"kept":B,"counts":[{"key","by","count"}...],"events":[{"seq","key","by","accepted_at","body"}...],"more":B}
  * dead     {"events":[{"seq","ref","key","attempts","accepted_at","last_status","last_error","body"}...],"more":B}
  * config   {"rows":[{"name","value","source"}...]}   values as pdagentd config shows them (secrets masked)
  * </pre>
@@ -185,6 +186,44 @@ public final class DashboardData {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("events", events);
         out.put("more", more);
+        return out;
+    }
+
+    /**
+     * Events suppressed at ingest (a rule, a maintenance window or a plugin), counted per key and
+     * suppressor, then the oldest of them with their bodies; {@code kept} is false for a backend that
+     * counts suppressed events without keeping them (RabbitMQ).
+     */
+    public Map<String, Object> suppressed() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kept", queue.keepsSuppressed());
+        List<Map<String, Object>> counts = new ArrayList<>();
+        List<Map<String, Object>> events = new ArrayList<>();
+        if (queue.keepsSuppressed()) {
+            for (io.pdaltagent.queue.SuppressedCount c : queue.suppressedCounts(null)) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("key", Mask.key(c.key()));
+                m.put("by", c.by());
+                m.put("count", c.count());
+                counts.add(m);
+            }
+            List<QueuedItem> items = queue.listSuppressed(null, DEAD_LIMIT + 1);
+            out.put("more", items.size() > DEAD_LIMIT);
+            for (QueuedItem i : items.size() > DEAD_LIMIT ? items.subList(0, DEAD_LIMIT) : items) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("seq", i.seq());
+                e.put("key", Mask.key(i.orderingKey()));
+                e.put("by", i.lastError());
+                e.put("accepted_at", i.acceptedAt() == null ? null : i.acceptedAt().toString());
+                byte[] body = i.body() != null ? i.body() : bodyOf(i.seq());
+                e.put("body", body == null ? null : shownBody(body));
+                events.add(e);
+            }
+        } else {
+            out.put("more", false);
+        }
+        out.put("counts", counts);
+        out.put("events", events);
         return out;
     }
 

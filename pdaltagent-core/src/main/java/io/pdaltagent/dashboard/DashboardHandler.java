@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * POST /dashboard/login           form token=…  → session cookie (HttpOnly, SameSite=Strict), 303 to /dashboard
  * POST /dashboard/logout          ends the session
  * GET  /dashboard/assets/app.js|app.css
- * GET  /dashboard/api/overview[?minutes=N] | keys | dead[?ref=R] | config     JSON, see {@link DashboardData}
+ * GET  /dashboard/api/overview[?minutes=N] | keys | dead[?ref=R] | suppressed | config     JSON, see {@link DashboardData}
  * POST /dashboard/api/retry | purge   {"ref":R} or {"all":true}  → {"retried"|"purged":N}
  * </pre>
  *
@@ -152,6 +152,11 @@ public final class DashboardHandler extends Handler.Abstract {
                 allow(method, HttpMethod.GET, response);
                 readSession(request);
                 json(response, callback, 200, data.dead(Request.extractQueryParameters(request).getValue("ref")));
+            }
+            case "/api/suppressed" -> {
+                allow(method, HttpMethod.GET, response);
+                readSession(request);
+                json(response, callback, 200, data.suppressed());
             }
             case "/api/config" -> {
                 allow(method, HttpMethod.GET, response);
