@@ -53,12 +53,26 @@ pdaltagent_find_java() {
 }
 
 # Builds the project with the Maven Wrapper when the jar is missing or older than a source file.
+# The build's age is the jar's, or the stamp's that the last build through a launcher left beside
+# it when that is newer: the jar plugin leaves an up-to-date jar untouched, so a change in another
+# module would otherwise make every later start rebuild. The jar itself is never re-dated: pd-send's
+# class-data archive records its jar's time, and a re-dated jar no longer matches the archive.
+pdaltagent_built_ref() {
+  local jar="$1" built
+  built="$(dirname "$jar")/.pdaltagent-built"
+  if [ -f "$built" ] && [ "$built" -nt "$jar" ]; then echo "$built"; else echo "$jar"; fi
+}
+
+pdaltagent_sources_newer_than() {
+  [ -n "$(find "$PDALTAGENT_HOME" -path "$PDALTAGENT_HOME/.git" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -newer "$1" -print -quit 2>/dev/null)" ]
+}
+
 pdaltagent_ensure_built() {
   local jar="$1"
   local stale=""
   if [ ! -f "$jar" ] || [ ! -d "$(dirname "$jar")/lib" ]; then
     stale=yes
-  elif [ -n "$(find "$PDALTAGENT_HOME" -path "$PDALTAGENT_HOME/.git" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null)" ]; then
+  elif pdaltagent_sources_newer_than "$(pdaltagent_built_ref "$jar")"; then
     stale=yes
   fi
   [ -z "$stale" ] && return 0
@@ -66,10 +80,9 @@ pdaltagent_ensure_built() {
     # one build at a time, however many launchers start at once
     exec 9>"$PDALTAGENT_HOME/.build.lock"
     flock 9
-    if [ ! -f "$jar" ] || [ -n "$(find "$PDALTAGENT_HOME" -path "$PDALTAGENT_HOME/.git" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    if [ ! -f "$jar" ] || [ ! -d "$(dirname "$jar")/lib" ] || pdaltagent_sources_newer_than "$(pdaltagent_built_ref "$jar")"; then
       echo "pdaltagent: building (first use or sources changed)..." >&2
-      # the jar plugin leaves an up-to-date jar untouched, so a change in another module would make
-      # every later start rebuild: date the jar to the build's start once the build succeeded
+      # dated to the build's start once the build succeeded (see pdaltagent_built_ref)
       stamp="$(mktemp)"
       cd "$PDALTAGENT_HOME" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA_CMD")")")" \
         ./mvnw -q -B -DskipTests package >&2 || {
@@ -77,7 +90,7 @@ pdaltagent_ensure_built() {
           echo "pdaltagent: the build failed; see the output above" >&2
           exit 1
         }
-      touch -r "$stamp" "$jar" && rm -f "$stamp"
+      touch -r "$stamp" "$(dirname "$jar")/.pdaltagent-built" && rm -f "$stamp"
     fi
   )
 }
