@@ -1,6 +1,7 @@
 package io.pdaltagent.delivery;
 
 import io.pdaltagent.config.AgentConfig;
+import io.pdaltagent.observe.PacingStats;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -173,9 +174,10 @@ public final class KeyPacer {
         return buckets.size();
     }
 
-    /** The configured rate per minute (the pace a key recovers to). */
-    public int ratePerMinute() {
-        return (int) Math.round(fullRate * NANOS_PER_MINUTE);
+    /** A snapshot for {@code /healthz} and {@code /metrics}. */
+    public PacingStats stats() {
+        return new PacingStats((int) Math.round(fullRate * NANOS_PER_MINUTE), burst, throttledKeys(), trackedKeys(),
+                throttles(), waits());
     }
 
     private Bucket newBucket(long now) {
