@@ -16,10 +16,13 @@ import java.util.function.LongSupplier;
  * per key that refills at the key's current rate and holds up to {@code burst} tokens.
  *
  * <p>The rate learns from PagerDuty. It starts at the configured rate (the documented limit). A
- * 429 (or a v1 403) halves it, never below {@link #FLOOR_DIVISOR a floor}, empties the bucket and
- * holds the key for the {@code Retry-After} asked for. From then on the rate climbs back linearly,
- * by {@link #RECOVERY_PER_MINUTE a tenth} of the configured rate per minute without a 429, so a key
- * that was halved is at full pace again five minutes later.
+ * 429 (or a v1 403) empties the bucket and holds the key for the {@code Retry-After} asked for:
+ * PagerDuty said when its trailing window has room again, so a lone 429 (the burst allowance added
+ * to a full minute) costs nothing more. A 429 without {@code Retry-After}, or a second one within
+ * {@link #REPEAT_NANOS a minute} of the last (PagerDuty's limit for the key is lower than the
+ * setting: it adjusts limits dynamically), halves the rate, never below {@link #FLOOR_DIVISOR a
+ * floor}. From a halving the rate climbs back linearly, by {@link #RECOVERY_PER_MINUTE a tenth} of
+ * the configured rate per minute, so a key that was halved is at full pace again five minutes later.
  *
  * <p>All times are on the monotonic ticker: a step of the wall clock changes nothing here.
  *
@@ -38,6 +41,8 @@ public final class KeyPacer {
     private static final double RECOVERY_PER_MINUTE = 0.1;
     private static final double NANOS_PER_MINUTE = TimeUnit.MINUTES.toNanos(1);
     private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** PagerDuty counts over a trailing minute: a 429 within one of the last means the pace is too high. */
+    private static final long REPEAT_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** Whether a send may go now, and if not, how long until it may. */
     public sealed interface Decision {
@@ -60,6 +65,8 @@ public final class KeyPacer {
         double rateAfterThrottle;
         long throttledAt;
         boolean recovering;
+        long last429At;
+        boolean seen429;
         long holdUntil;
         boolean holding;
     }
@@ -102,8 +109,9 @@ public final class KeyPacer {
     }
 
     /**
-     * PagerDuty throttled the key (429, or 403 on v1): halve its rate, empty its bucket, and hold it
-     * for {@code retryAfter} when PagerDuty said how long (null: the halved rate decides).
+     * PagerDuty throttled the key (429, or 403 on v1): empty its bucket and hold it for
+     * {@code retryAfter} when PagerDuty said how long; halve its rate when it did not, or when this
+     * is the second 429 within a minute.
      */
     public void throttled(String key, Duration retryAfter) {
         long now = ticker.getAsLong();
@@ -111,13 +119,23 @@ public final class KeyPacer {
         Bucket b = buckets.computeIfAbsent(key, k -> newBucket(now));
         synchronized (b) {
             refill(b, now);
-            b.rateAfterThrottle = Math.max(floorRate, rate(b, now) * DECREASE_FACTOR);
-            b.throttledAt = now;
-            b.recovering = true;
+            boolean repeated = b.seen429 && now - b.last429At < REPEAT_NANOS;
+            b.seen429 = true;
+            b.last429At = now;
+            boolean told = retryAfter != null && !retryAfter.isNegative();
+            if (!told || repeated) {
+                b.rateAfterThrottle = Math.max(floorRate, rate(b, now) * DECREASE_FACTOR);
+                b.throttledAt = now;
+                b.recovering = true;
+            }
             b.tokens = Math.min(b.tokens, 0);
             if (retryAfter != null && !retryAfter.isZero() && !retryAfter.isNegative()) {
                 b.holdUntil = now + retryAfter.toNanos();
                 b.holding = true;
+                // nothing is earned while held (else the key would burst into a window just freed):
+                // one send when the hold ends (the retry), then the pace
+                b.tokens = 1;
+                b.refilledAt = b.holdUntil;
             }
         }
     }
@@ -226,6 +244,11 @@ public final class KeyPacer {
         return (b.holding && b.holdUntil - now > 0) || (b.recovering && rate(b, now) < fullRate);
     }
 
+    /** Whether the bucket still matters: a 429 of the last minute makes the next one a repeat. */
+    private static boolean remembers429(Bucket b, long now) {
+        return b.seen429 && now - b.last429At < REPEAT_NANOS;
+    }
+
     /** Drops buckets that are full at full rate: such a key behaves exactly as one never seen. */
     private void sweepIfDue(long now) {
         long last = lastSweep.get();
@@ -236,7 +259,7 @@ public final class KeyPacer {
             Bucket b = it.next().getValue();
             synchronized (b) {
                 refill(b, now);
-                if (!isThrottled(b, now) && b.tokens >= burst) {
+                if (!isThrottled(b, now) && !remembers429(b, now) && b.tokens >= burst) {
                     it.remove();
                 }
             }

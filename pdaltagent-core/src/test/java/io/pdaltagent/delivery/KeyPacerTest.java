@@ -61,17 +61,36 @@ class KeyPacerTest {
     }
 
     @Test
-    void a429WithRetryAfterHoldsTheKeyThatLongAndHalvesItsRate() {
+    void a429WithRetryAfterHoldsTheKeyThatLongEarningNothingMeanwhile() {
+        sendsNow("a");
         pacer.throttled("a", Duration.ofSeconds(20));
         assertThat(pacer.untilNext("a")).isEqualTo(Duration.ofSeconds(20));
         assertThat(pacer.throttles()).isEqualTo(1);
+        assertThat(pacer.isThrottled("a")).isTrue();
 
         clock.advance(Duration.ofSeconds(20));
-        // 20 s at the halved rate (60/min, recovering) earned about 20 tokens, capped at the burst
-        assertThat(sendsNow("a")).isEqualTo(10);
-        Duration gap = waitOf("a");
-        assertThat(gap).as("one send per second and a little less: halved, slightly recovered")
-                .isBetween(Duration.ofMillis(900), Duration.ofMillis(1000));
+        assertThat(sendsNow("a")).as("the retry, not a burst into the window just freed").isEqualTo(1);
+        assertThat(waitOf("a")).as("PagerDuty said when: a lone 429 does not slow the key").isEqualTo(Duration.ofMillis(500));
+        assertThat(pacer.isThrottled("a")).isFalse();
+    }
+
+    @Test
+    void a second429WithinAMinuteHalvesTheRateEvenWithRetryAfter() {
+        sendsNow("a");
+        pacer.throttled("a", Duration.ofSeconds(5));
+        clock.advance(Duration.ofSeconds(30));
+        sendsNow("a");
+        pacer.throttled("a", Duration.ofSeconds(5));
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(sendsNow("a")).isEqualTo(1);
+        assertThat(waitOf("a")).as("halved: about one send per second").isBetween(Duration.ofMillis(990), Duration.ofMillis(1000));
+
+        clock.advance(Duration.ofMinutes(10));
+        sendsNow("a");
+        pacer.throttled("a", Duration.ofSeconds(5));
+        clock.advance(Duration.ofSeconds(5));
+        sendsNow("a");
+        assertThat(waitOf("a")).as("a 429 long after the last is a lone one again").isEqualTo(Duration.ofMillis(500));
     }
 
     @Test
