@@ -15,7 +15,8 @@
 # about 17 minutes however well an agent paces. The run compresses time COMPRESS times: the fake
 # allows LIMIT events per trailing 60/COMPRESS s, the agent paces at LIMIT*COMPRESS per minute, and
 # the retry backoff of both agents is divided by COMPRESS too (base 100 ms, ceiling 30 s). The burst
-# allowance is a count and stays. Retry-After stays in whole seconds (the fake rounds up), so it is
+# allowance is a count and stays; the pacer's window (PDAGENTD_KEY_RATE_WINDOW_SECONDS: its repeat
+# detection and recovery) is compressed with the fake's (the base agent ignores the setting). Retry-After stays in whole seconds (the fake rounds up), so it is
 # COMPRESS times coarser than PagerDuty's would be. Reported times are wall-clock times of the
 # compressed run; multiply by COMPRESS for PagerDuty's scale.
 #
@@ -84,6 +85,7 @@ one_run() {
     PDAGENTD_HTTP_PORT="$agent_port" PDAGENTD_HTTPS_PORT=0 PDAGENTD_BIND_ADDRESS=127.0.0.1 \
     PDAGENTD_EVENTS_BASE_URL="$fake" PDAGENTD_RETRY_BASE_MILLIS=$((1000 / COMPRESS)) \
     PDAGENTD_RETRY_MAX_MILLIS=$((300000 / COMPRESS)) PDAGENTD_KEY_RATE_PER_MINUTE="$RATE" PDAGENTD_KEY_BURST="$BURST" \
+    PDAGENTD_KEY_RATE_WINDOW_SECONDS=$((60 / COMPRESS)) \
     "$home/bin/pdagentd"
   local apid
   eval "apid=\$PID_agent_$name"

@@ -71,9 +71,16 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      *
      * @param ratePerMinute sends per minute per key at full pace; 0 turns pacing off
      * @param burst sends a key that was quiet may make at once
+     * @param window the trailing window PagerDuty counts a key's events over (a minute): a second
+     *     429 within it halves the rate, and a halved rate wins back a tenth of the full one per window
      */
-    public record PacingConfig(int ratePerMinute, int burst) {
-        public static final PacingConfig OFF = new PacingConfig(0, 1);
+    public record PacingConfig(int ratePerMinute, int burst, Duration window) {
+        public static final PacingConfig OFF = new PacingConfig(0, 1, Duration.ofMinutes(1));
+
+        /** Counted over PagerDuty's trailing minute. */
+        public PacingConfig(int ratePerMinute, int burst) {
+            this(ratePerMinute, burst, Duration.ofMinutes(1));
+        }
 
         public boolean enabled() {
             return ratePerMinute > 0;

@@ -43,6 +43,9 @@ public final class EnvConfig {
     /** An AIOps account can ask for 10,000 events/min per key; a hundred times that is a mistake. */
     private static final int MAX_KEY_RATE_PER_MINUTE = 1_000_000;
     private static final int MAX_KEY_BURST = 100_000;
+    /** PagerDuty counts a key's events over a trailing 60 seconds. */
+    public static final long DEFAULT_KEY_RATE_WINDOW_SECONDS = 60;
+    private static final long MAX_KEY_RATE_WINDOW_SECONDS = 3600;
 
     private final Map<String, String> env;
 
@@ -109,7 +112,9 @@ public final class EnvConfig {
         boolean debug = bool("PDAGENTD_DEBUG", false);
         AgentConfig.PacingConfig pacing = new AgentConfig.PacingConfig(
                 (int) number("PDAGENTD_KEY_RATE_PER_MINUTE", DEFAULT_KEY_RATE_PER_MINUTE, 0, MAX_KEY_RATE_PER_MINUTE),
-                (int) number("PDAGENTD_KEY_BURST", DEFAULT_KEY_BURST, 1, MAX_KEY_BURST));
+                (int) number("PDAGENTD_KEY_BURST", DEFAULT_KEY_BURST, 1, MAX_KEY_BURST),
+                Duration.ofSeconds(number("PDAGENTD_KEY_RATE_WINDOW_SECONDS", DEFAULT_KEY_RATE_WINDOW_SECONDS, 1,
+                        MAX_KEY_RATE_WINDOW_SECONDS)));
 
         return new AgentConfig(
                 new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir),

@@ -18,11 +18,11 @@ import java.util.function.LongSupplier;
  * <p>The rate learns from PagerDuty. It starts at the configured rate (the documented limit). A
  * 429 (or a v1 403) empties the bucket and holds the key for the {@code Retry-After} asked for:
  * PagerDuty said when its trailing window has room again, so a lone 429 (the burst allowance added
- * to a full minute) costs nothing more. A 429 without {@code Retry-After}, or a second one within
- * {@link #REPEAT_NANOS a minute} of the last (PagerDuty's limit for the key is lower than the
- * setting: it adjusts limits dynamically), halves the rate, never below {@link #FLOOR_DIVISOR a
- * floor}. From a halving the rate climbs back linearly, by {@link #RECOVERY_PER_MINUTE a tenth} of
- * the configured rate per minute, so a key that was halved is at full pace again five minutes later.
+ * to a full window) costs nothing more. A 429 without {@code Retry-After}, or a second one within
+ * one window (PagerDuty's trailing minute) of the last (PagerDuty's limit for the key is lower than
+ * the setting: it adjusts limits dynamically), halves the rate, never below {@link #FLOOR_DIVISOR a
+ * floor}. From a halving the rate climbs back linearly, by {@link #RECOVERY_PER_WINDOW a tenth} of
+ * the configured rate per window, so a key that was halved is at full pace again five minutes later.
  *
  * <p>All times are on the monotonic ticker: a step of the wall clock changes nothing here.
  *
@@ -37,12 +37,10 @@ public final class KeyPacer {
     private static final double DECREASE_FACTOR = 0.5;
     /** The rate never falls below the configured one divided by this (120/min: about 2 a minute). */
     private static final double FLOOR_DIVISOR = 64;
-    /** Share of the configured rate won back per minute without a 429: full pace five minutes after a halving. */
-    private static final double RECOVERY_PER_MINUTE = 0.1;
+    /** Share of the configured rate won back per window without a 429: full pace five windows after a halving. */
+    private static final double RECOVERY_PER_WINDOW = 0.1;
     private static final double NANOS_PER_MINUTE = TimeUnit.MINUTES.toNanos(1);
     private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
-    /** PagerDuty counts over a trailing minute: a 429 within one of the last means the pace is too high. */
-    private static final long REPEAT_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** Whether a send may go now, and if not, how long until it may. */
     public sealed interface Decision {
@@ -74,6 +72,8 @@ public final class KeyPacer {
     private final double fullRate;
     private final double floorRate;
     private final int burst;
+    /** PagerDuty's counting window: a 429 within one of the last means the pace is too high. */
+    private final double windowNanos;
     private final LongSupplier ticker;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final AtomicLong lastSweep;
@@ -88,6 +88,7 @@ public final class KeyPacer {
         this.fullRate = config.ratePerMinute() / NANOS_PER_MINUTE;
         this.floorRate = fullRate / FLOOR_DIVISOR;
         this.burst = config.burst();
+        this.windowNanos = config.window().toNanos();
         this.ticker = ticker;
         this.lastSweep = new AtomicLong(ticker.getAsLong());
     }
@@ -119,7 +120,7 @@ public final class KeyPacer {
         Bucket b = buckets.computeIfAbsent(key, k -> newBucket(now));
         synchronized (b) {
             refill(b, now);
-            boolean repeated = b.seen429 && now - b.last429At < REPEAT_NANOS;
+            boolean repeated = remembers429(b, now);
             b.seen429 = true;
             b.last429At = now;
             boolean told = retryAfter != null && !retryAfter.isNegative();
@@ -232,7 +233,7 @@ public final class KeyPacer {
         if (!b.recovering) {
             return fullRate;
         }
-        double r = b.rateAfterThrottle + fullRate * RECOVERY_PER_MINUTE * ((now - b.throttledAt) / NANOS_PER_MINUTE);
+        double r = b.rateAfterThrottle + fullRate * RECOVERY_PER_WINDOW * ((now - b.throttledAt) / windowNanos);
         if (r >= fullRate) {
             b.recovering = false;
             return fullRate;
@@ -245,8 +246,8 @@ public final class KeyPacer {
     }
 
     /** Whether the bucket still matters: a 429 of the last minute makes the next one a repeat. */
-    private static boolean remembers429(Bucket b, long now) {
-        return b.seen429 && now - b.last429At < REPEAT_NANOS;
+    private boolean remembers429(Bucket b, long now) {
+        return b.seen429 && now - b.last429At < windowNanos;
     }
 
     /** Drops buckets that are full at full rate: such a key behaves exactly as one never seen. */

@@ -30,6 +30,8 @@ class PacingEnvConfigTest {
         assertThat(pacing("PDAGENTD_KEY_RATE_PER_MINUTE", "10000", "PDAGENTD_KEY_BURST", "50"))
                 .isEqualTo(new AgentConfig.PacingConfig(10_000, 50));
         assertThat(pacing("PDAGENTD_KEY_RATE_PER_MINUTE", "0").enabled()).isFalse();
+        assertThat(pacing().window()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(pacing("PDAGENTD_KEY_RATE_WINDOW_SECONDS", "6").window()).isEqualTo(java.time.Duration.ofSeconds(6));
     }
 
     @Test
@@ -43,5 +45,7 @@ class PacingEnvConfigTest {
         assertThatThrownBy(() -> pacing("PDAGENTD_KEY_BURST", "0"))
                 .hasMessageContaining("PDAGENTD_KEY_BURST").hasMessageContaining("out of range");
         assertThatThrownBy(() -> pacing("PDAGENTD_KEY_BURST", "1.5")).hasMessageContaining("PDAGENTD_KEY_BURST");
+        assertThatThrownBy(() -> pacing("PDAGENTD_KEY_RATE_WINDOW_SECONDS", "0"))
+                .hasMessageContaining("PDAGENTD_KEY_RATE_WINDOW_SECONDS").hasMessageContaining("out of range");
     }
 }

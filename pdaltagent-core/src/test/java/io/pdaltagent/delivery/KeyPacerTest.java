@@ -147,4 +147,13 @@ class KeyPacerTest {
         assertThatThrownBy(() -> new KeyPacer(AgentConfig.PacingConfig.OFF, clock::nanoTime))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void repeatDetectionAndRecoveryFollowTheConfiguredWindow() {
+        KeyPacer fast = new KeyPacer(new AgentConfig.PacingConfig(1200, 10, Duration.ofSeconds(6)), clock::nanoTime);
+        fast.throttled("a", null);
+        assertThat(fast.isThrottled("a")).isTrue();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(fast.isThrottled("a")).as("five windows of 6 s after a halving: full pace").isFalse();
+    }
 }
