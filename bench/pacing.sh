@@ -21,8 +21,10 @@
 # compressed run; multiply by COMPRESS for PagerDuty's scale.
 #
 # How, for each agent and mode: start the fake (--rate-limit LIMIT --rate-window-ms 60000/COMPRESS),
-# start the agent on a fresh data dir, post EVENTS events for one key with bench/LoadGen.java (one
-# thread, sequential: accepted in seq order), wait until the fake has accepted all of them; read the
+# start the agent on a fresh data dir, stop the fake (SIGSTOP: the agent's first attempt waits for an
+# answer, its per-attempt timeout raised to 300 s), post EVENTS events for one key with
+# bench/LoadGen.java (one thread, sequential: accepted in seq order), so that the whole burst is queued
+# before the first answer; SIGCONT the fake and time until it has accepted all of them; read the
 # fake's /__stats (accepted, order violations, throttled = 429s answered) and the agent's /healthz
 # (dead). Both agents use this tree's fake (the base build's has no rate limit).
 set -euo pipefail
@@ -83,16 +85,19 @@ one_run() {
   mkdir -p "$data"
   bench_start "agent_$name" "$OUT/agent-$name-$ra.log" env JAVA_HOME="$BENCH_JAVA_HOME" PDAGENTD_DATA_DIR="$data" \
     PDAGENTD_HTTP_PORT="$agent_port" PDAGENTD_HTTPS_PORT=0 PDAGENTD_BIND_ADDRESS=127.0.0.1 \
-    PDAGENTD_EVENTS_BASE_URL="$fake" PDAGENTD_RETRY_BASE_MILLIS=$((1000 / COMPRESS)) \
+    PDAGENTD_EVENTS_BASE_URL="$fake" PDAGENTD_DELIVERY_TIMEOUT_SECONDS=300 PDAGENTD_RETRY_BASE_MILLIS=$((1000 / COMPRESS)) \
     PDAGENTD_RETRY_MAX_MILLIS=$((300000 / COMPRESS)) PDAGENTD_KEY_RATE_PER_MINUTE="$RATE" PDAGENTD_KEY_BURST="$BURST" \
     PDAGENTD_KEY_RATE_WINDOW_SECONDS=$((60 / COMPRESS)) \
     "$home/bin/pdagentd"
   local apid
   eval "apid=\$PID_agent_$name"
   bench_wait_http "http://127.0.0.1:$agent_port/healthz" 120 "$apid" || bench_die "pdagentd ($name) did not start"
-  t0="$(date +%s%3N)"
+  kill -STOP "$fpid"
   loadgen --url "http://127.0.0.1:$agent_port/v2/enqueue" --keys 1 --events "$EVENTS" --threads 1 --seq-start 1 \
-    --run-id "p$name$ra" --max-seconds 120 --result "$OUT/loadgen-$name-$ra.txt" >/dev/null
+    --run-id "p$name$ra" --max-seconds 280 --result "$OUT/loadgen-$name-$ra.txt" >/dev/null ||
+    { kill -CONT "$fpid"; bench_die "the load generator failed"; }
+  t0="$(date +%s%3N)"
+  kill -CONT "$fpid"
   local deadline=$((SECONDS + DRAIN_TIMEOUT))
   while ((SECONDS < deadline)); do
     s="$(curl -s --max-time 5 "$fake/__stats")"
