@@ -34,7 +34,7 @@ final class KeySchedule {
         long open;
         Status status;
         Instant dueAt;
-        /** Its wait was set by {@link #released} in this process, so its due time is in {@link #wakes}. */
+        /** Its head's wait was set by {@link #released} in this process, so its due time is in {@link #wakes}. */
         boolean dueKnown;
     }
 
@@ -136,7 +136,8 @@ final class KeySchedule {
                 keys.remove(key);
                 return;
             }
-            k.dueKnown = true;
+            // the same head (a retry): its due time is the one set here; a new head's is in the store
+            k.dueKnown = closedItems == 0;
             if (later) {
                 k.status = Status.WAITING;
                 k.dueAt = dueAt;

@@ -53,4 +53,12 @@ class KeyScheduleTest {
         schedule.opened("k", 1, true);
         assertThat(schedule.dueTimeKnown("k")).as("woken by a person's retry: the store decides").isFalse();
     }
+
+    @Test
+    void aNewHeadsDueTimeIsTheStoresNotTheSchedules() throws Exception {
+        schedule.opened("k", 2);
+        ready();
+        schedule.released("k", 1, null);
+        assertThat(schedule.dueTimeKnown("k")).as("the next item may wait for a retry stored earlier").isFalse();
+    }
 }
