@@ -150,6 +150,9 @@ public final class Agent implements AutoCloseable {
             dispatcher = new Dispatcher(queue, sender, new RetryPolicy(),
                     Backoff.exponentialFullJitter(dc.retryBase(), dc.retryMax(), RandomGenerator.getDefault()),
                     listener, clock, dc);
+            if (dispatcher.pacer() != null) {
+                metrics.pacingStats(dispatcher.pacer()::stats);
+            }
             dispatcher.start();
 
             // before the housekeeper: the relay's crash recovery looks for its webhooks in the queue

@@ -135,6 +135,10 @@ public final class AdminHandler extends Handler.Abstract {
         if (poller != null) {
             body.put("webhook_poller", pollerJson(poller, clock.instant()));
         }
+        io.pdaltagent.observe.PacingStats pacing = metrics.pacingStats();
+        if (pacing != null) {
+            body.put("pacing", pacingJson(pacing));
+        }
         body.put("version", version);
         send(response, callback, error == null ? 200 : 503, JSON_TYPE, json(body), head);
     }
@@ -165,6 +169,21 @@ public final class AdminHandler extends Handler.Abstract {
         m.put("entries_forwarded", p.entriesForwarded());
         m.put("rate_limited", p.rateLimited());
         m.put("activity_store", p.activityStore());
+        return m;
+    }
+
+    /**
+     * {@code "pacing":{"rate_per_minute","burst","throttled_keys","tracked_keys","throttles","held_back"}}:
+     * throttled keys are slowed down by PagerDuty's 429s; that is not a failure of the agent.
+     */
+    private static Map<String, Object> pacingJson(io.pdaltagent.observe.PacingStats p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rate_per_minute", p.ratePerMinute());
+        m.put("burst", p.burst());
+        m.put("throttled_keys", p.throttledKeys());
+        m.put("tracked_keys", p.trackedKeys());
+        m.put("throttles", p.throttles());
+        m.put("held_back", p.heldBack());
         return m;
     }
 

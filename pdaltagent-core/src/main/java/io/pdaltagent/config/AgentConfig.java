@@ -51,9 +51,40 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      * @param retryMax backoff ceiling
      * @param maxEventAge undelivered events older than this become dead (expired)
      * @param shutdownGrace how long a stop waits for deliveries under way
+     * @param pacing the per-routing-key pace of Events API deliveries
      */
     public record DeliveryConfig(URI eventsBaseUrl, int concurrency, Duration timeout, Duration retryBase,
-                                 Duration retryMax, Duration maxEventAge, Duration shutdownGrace) {
+                                 Duration retryMax, Duration maxEventAge, Duration shutdownGrace,
+                                 PacingConfig pacing) {
+
+        /** Without pacing: deliveries only react to 429 (what embedding tests and tools expect). */
+        public DeliveryConfig(URI eventsBaseUrl, int concurrency, Duration timeout, Duration retryBase,
+                              Duration retryMax, Duration maxEventAge, Duration shutdownGrace) {
+            this(eventsBaseUrl, concurrency, timeout, retryBase, retryMax, maxEventAge, shutdownGrace, PacingConfig.OFF);
+        }
+    }
+
+    /**
+     * How fast events of one routing key go to the Events API: a token bucket per key that refills
+     * at {@code ratePerMinute} and holds up to {@code burst} sends; it slows down on a 429 and
+     * recovers gradually. Webhook deliveries are never paced.
+     *
+     * @param ratePerMinute sends per minute per key at full pace; 0 turns pacing off
+     * @param burst sends a key that was quiet may make at once
+     * @param window the trailing window PagerDuty counts a key's events over (a minute): a second
+     *     429 within it halves the rate, and a halved rate wins back a tenth of the full one per window
+     */
+    public record PacingConfig(int ratePerMinute, int burst, Duration window) {
+        public static final PacingConfig OFF = new PacingConfig(0, 1, Duration.ofMinutes(1));
+
+        /** Counted over PagerDuty's trailing minute. */
+        public PacingConfig(int ratePerMinute, int burst) {
+            this(ratePerMinute, burst, Duration.ofMinutes(1));
+        }
+
+        public boolean enabled() {
+            return ratePerMinute > 0;
+        }
     }
 
     /**

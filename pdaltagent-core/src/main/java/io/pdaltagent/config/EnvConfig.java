@@ -36,6 +36,19 @@ public final class EnvConfig {
     /** PagerDuty asks for minutes of backoff under throttling; five is the ceiling. */
     public static final long DEFAULT_RETRY_MAX_MILLIS = 300_000;
     public static final long DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+    /** PagerDuty's documented Events API v2 limit: about 120 calls per minute per integration key. */
+    public static final int DEFAULT_KEY_RATE_PER_MINUTE = 120;
+    /**
+     * Sends a quiet key may make at once. PagerDuty counts over a trailing minute, so a burst adds
+     * to the minute's count: kept small so that a backlog meets few 429s.
+     */
+    public static final int DEFAULT_KEY_BURST = 10;
+    /** An AIOps account can ask for 10,000 events/min per key; a hundred times that is a mistake. */
+    private static final int MAX_KEY_RATE_PER_MINUTE = 1_000_000;
+    private static final int MAX_KEY_BURST = 100_000;
+    /** PagerDuty counts a key's events over a trailing 60 seconds. */
+    public static final long DEFAULT_KEY_RATE_WINDOW_SECONDS = 60;
+    private static final long MAX_KEY_RATE_WINDOW_SECONDS = 3600;
 
     public static final int DEFAULT_ADMIN_PORT = 8081;
     public static final String DEFAULT_ADMIN_BIND_ADDRESS = "127.0.0.1";
@@ -117,6 +130,11 @@ public final class EnvConfig {
         Duration maxAge = seconds("PDAGENTD_MAX_EVENT_AGE_SECONDS", DEFAULT_MAX_EVENT_AGE_SECONDS, 1);
         Duration grace = seconds("PDAGENTD_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE_SECONDS, 0);
         boolean debug = bool("PDAGENTD_DEBUG", false);
+        AgentConfig.PacingConfig pacing = new AgentConfig.PacingConfig(
+                (int) number("PDAGENTD_KEY_RATE_PER_MINUTE", DEFAULT_KEY_RATE_PER_MINUTE, 0, MAX_KEY_RATE_PER_MINUTE),
+                (int) number("PDAGENTD_KEY_BURST", DEFAULT_KEY_BURST, 1, MAX_KEY_BURST),
+                Duration.ofSeconds(number("PDAGENTD_KEY_RATE_WINDOW_SECONDS", DEFAULT_KEY_RATE_WINDOW_SECONDS, 1,
+                        MAX_KEY_RATE_WINDOW_SECONDS)));
 
         AgentConfig.AdminConfig admin = admin();
         AgentConfig.OutboundConfig outbound = outbound();
@@ -124,7 +142,8 @@ public final class EnvConfig {
         return new AgentConfig(
                 new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir),
                 new AgentConfig.QueueConfig(dataDir, maxEvents, retention, broker, partitions),
-                new AgentConfig.DeliveryConfig(events, concurrency, timeout, retryBase, retryMax, maxAge, grace),
+                new AgentConfig.DeliveryConfig(events, concurrency, timeout, retryBase, retryMax, maxAge, grace,
+                        pacing),
                 debug, admin, outbound, webhook(), transformConfig());
     }
 
@@ -387,6 +406,8 @@ public final class EnvConfig {
         m.put("events_base_url", c.delivery().eventsBaseUrl().toString());
         m.put("delivery_concurrency", String.valueOf(c.delivery().concurrency()));
         m.put("max_event_age", c.delivery().maxEventAge().toString());
+        AgentConfig.PacingConfig pc = c.delivery().pacing();
+        m.put("key_pacing", pc.enabled() ? pc.ratePerMinute() + "/min per key, burst " + pc.burst() : "off");
         if (c.webhook() != null) {
             m.put("webhook_poller", "api " + c.webhook().apiBaseUrl() + " every " + c.webhook().pollInterval().toSeconds()
                     + " s to " + io.pdaltagent.observe.Mask.url(c.webhook().destUrl().toString()) + " (" + c.webhook().format()

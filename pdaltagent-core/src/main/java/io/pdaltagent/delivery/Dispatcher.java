@@ -4,9 +4,11 @@ import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.observe.AgentListener;
 import io.pdaltagent.observe.Mask;
 import io.pdaltagent.queue.Completion;
+import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.QueuedItem;
 import io.pdaltagent.queue.StoreUnavailableException;
+import io.pdaltagent.queue.Ticker;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,6 +33,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #close} stops claiming, lets deliveries under way finish within the grace period, then
  * interrupts the rest; an interrupted item goes back to PENDING without counting the attempt.
+ *
+ * <p><b>Pacing.</b> With pacing on, each routing key of the Events API sends through its token
+ * bucket ({@link KeyPacer}): after each attempt the key's next claim is set to when its next token
+ * is there, so a key that may not send yet waits in the queue's schedule, never claimed, never
+ * IN_FLIGHT. A key claimed without a token (its first item after a restart, or after its schedule
+ * forgot it) is given back unsent, the attempt not counted. Webhooks are not paced: they only react
+ * to 429 and Retry-After.
+ *
+ * <p><b>Clock steps.</b> Waits are measured by the queue on the monotonic ticker; event ages for
+ * expiry are corrected for forward steps of the wall clock ({@link ClockSteps}).
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -50,6 +62,9 @@ public final class Dispatcher implements AutoCloseable {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("delivery-", 0).factory());
     private final Set<Thread> busy = ConcurrentHashMap.newKeySet();
+    /** Null when pacing is off. */
+    private final KeyPacer pacer;
+    private final ClockSteps steps;
     private volatile boolean running;
     private Thread loop;
 
@@ -63,6 +78,13 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.permits = new Semaphore(config.concurrency());
+        this.pacer = config.pacing().enabled() ? new KeyPacer(config.pacing(), Ticker.of(clock)) : null;
+        this.steps = new ClockSteps(clock, Ticker.of(clock));
+    }
+
+    /** The Events API's per-key pacer, for status and metrics; null when pacing is off. */
+    public KeyPacer pacer() {
+        return pacer;
     }
 
     public synchronized void start() {
@@ -76,6 +98,7 @@ public final class Dispatcher implements AutoCloseable {
     private void run() {
         while (running) {
             try {
+                steps.observe();
                 if (!permits.tryAcquire(CLAIM_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                     continue;
                 }
@@ -132,11 +155,18 @@ public final class Dispatcher implements AutoCloseable {
             Instant now = clock.instant();
             Duration age = Duration.between(item.acceptedAt(), now);
             // an event that could not be delivered for this long is of no use to anyone any more
-            if (age.compareTo(config.maxEventAge()) > 0) {
+            // (unless the wall clock jumped ahead since it came: then it is younger than it looks)
+            if (age.compareTo(config.maxEventAge()) > 0
+                    && steps.age(item.acceptedAt(), now).compareTo(config.maxEventAge()) > 0) {
                 String reason = "expired: not delivered within " + config.maxEventAge() + " (" + (item.attempts() - 1)
                         + " attempt(s)" + (item.lastError() == null ? "" : "; last error: " + item.lastError()) + ")";
                 listener.dead(item, 0, reason);
                 return new Completion.Dead(0, reason);
+            }
+            boolean paced = pacer != null && Destination.EVENTS.equals(item.destination().kind());
+            if (paced && pacer.acquire(item.orderingKey()) instanceof KeyPacer.Decision.Wait w) {
+                // claimed before its key may send (its schedule did not know the pace): give it back
+                return new Completion.Released(clock.instant().plus(w.delay()));
             }
             listener.attempting(item);
             RetryPolicy.Outcome outcome;
@@ -150,22 +180,50 @@ public final class Dispatcher implements AutoCloseable {
             } catch (RuntimeException e) {
                 outcome = new RetryPolicy.Outcome.Retry(0, e.toString(), null, false);
             }
+            if (paced && outcome instanceof RetryPolicy.Outcome.Retry r && r.throttled()) {
+                pacer.throttled(item.orderingKey(), r.after());
+            }
             return switch (outcome) {
                 case RetryPolicy.Outcome.Delivered d -> {
                     listener.delivered(item, d.status(), Duration.between(item.acceptedAt(), clock.instant()));
-                    yield new Completion.Delivered(d.status());
+                    yield new Completion.Delivered(d.status(), paced ? nextSendAt(item) : null);
                 }
                 case RetryPolicy.Outcome.Retry r -> {
-                    Duration delay = r.after() != null ? r.after() : backoff.delay(item.attempts());
+                    Duration delay = retryDelay(item, r, paced);
                     listener.retryScheduled(item, r.status(), r.error(), delay);
                     yield new Completion.Retry(clock.instant().plus(delay), r.status(), r.error());
                 }
                 case RetryPolicy.Outcome.Rejected x -> {
                     listener.dead(item, x.status(), x.reason());
-                    yield new Completion.Dead(x.status(), x.reason());
+                    yield new Completion.Dead(x.status(), x.reason(), paced ? nextSendAt(item) : null);
                 }
             };
         }
+    }
+
+    /**
+     * The wait before a retry. A throttled key of a paced destination waits for its pacer (which
+     * just halved its rate and holds it for any Retry-After): the pacer's growing waits are the
+     * backoff. Anything else waits as the destination asked, or by the backoff; a paced key never
+     * retries before its next token.
+     */
+    private Duration retryDelay(QueuedItem item, RetryPolicy.Outcome.Retry r, boolean paced) {
+        if (paced && r.throttled()) {
+            Duration pace = pacer.untilNext(item.orderingKey());
+            return r.after() != null && r.after().compareTo(pace) > 0 ? r.after() : pace;
+        }
+        Duration delay = r.after() != null ? r.after() : backoff.delay(item.attempts());
+        if (paced) {
+            Duration pace = pacer.untilNext(item.orderingKey());
+            return pace.compareTo(delay) > 0 ? pace : delay;
+        }
+        return delay;
+    }
+
+    /** When a paced key may send next; null when it may at once. */
+    private Instant nextSendAt(QueuedItem item) {
+        Duration wait = pacer.untilNext(item.orderingKey());
+        return wait.isZero() ? null : clock.instant().plus(wait);
     }
 
     /**

@@ -46,6 +46,11 @@ import java.util.concurrent.atomic.LongAdder;
  * pdaltagent_webhook_entries_forwarded_total      counter  log entries queued as webhooks
  * pdaltagent_webhook_last_poll_timestamp_seconds  gauge
  * pdaltagent_webhook_lag_seconds                  gauge    now minus the cursor: how far behind PagerDuty
+ * pdaltagent_pacing_rate_per_minute               gauge    configured pace per routing key (when pacing is on)
+ * pdaltagent_pacing_throttled_keys                gauge    keys below full pace after a 429
+ * pdaltagent_pacing_tracked_keys                  gauge    keys with a token bucket in memory
+ * pdaltagent_pacing_throttles_total               counter  429s (and v1 403s) the pacer learned from
+ * pdaltagent_pacing_held_back_total               counter  claims given back unsent for their key's pace
  * pdaltagent_delivery_latency_seconds             histogram, acceptance to delivery
  * pdaltagent_queue_healthy                        gauge 1/0: isHealthy() and stats() succeeded
  * pdaltagent_queue_depth                          gauge, open items       ┐
@@ -116,6 +121,7 @@ public final class Metrics implements AgentListener {
     private final StatusCounter webhookRetries = new StatusCounter();
     private final StatusCounter webhookDead = new StatusCounter();
     private volatile java.util.function.Supplier<PollerStats> poller;
+    private volatile java.util.function.Supplier<PacingStats> pacing;
     private final Histogram latency = new Histogram(LATENCY_BUCKETS_SECONDS);
     private volatile long lastOutcome = NO_OUTCOME;
 
@@ -184,6 +190,17 @@ public final class Metrics implements AgentListener {
     /** Where the webhook poller's figures come from; null (the default) leaves its families out. */
     public void pollerStats(java.util.function.Supplier<PollerStats> source) {
         this.poller = source;
+    }
+
+    /** Where the pacing figures come from; null (the default, pacing off) leaves their families out. */
+    public void pacingStats(java.util.function.Supplier<PacingStats> source) {
+        this.pacing = source;
+    }
+
+    /** The pacing snapshot, or null when pacing is off. */
+    public PacingStats pacingStats() {
+        java.util.function.Supplier<PacingStats> p = pacing;
+        return p == null ? null : p.get();
     }
 
     /** The webhook poller's snapshot, or null when there is no poller. */
@@ -281,6 +298,7 @@ public final class Metrics implements AgentListener {
         statusFamily(x, P + "dead_total",
                 "Items that became dead, by HTTP status of the last attempt (network: no HTTP answer).", dead, webhookDead);
         writePoller(x, clock.instant());
+        writePacing(x);
 
         String h = P + "delivery_latency_seconds";
         x.family(h, "histogram", "Time from acceptance to delivery of delivered items.");
@@ -341,6 +359,26 @@ public final class Metrics implements AgentListener {
             gauge(x, P + "webhook_lag_seconds", "Seconds between now and the end of the last completely read window.",
                     Math.max(0, Duration.between(p.cursor(), now).getSeconds()));
         }
+    }
+
+    private void writePacing(Exposition x) throws IOException {
+        PacingStats p;
+        try {
+            p = pacingStats();
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (p == null) {
+            return;
+        }
+        gauge(x, P + "pacing_rate_per_minute", "Configured Events API sends per minute per routing key.", p.ratePerMinute());
+        gauge(x, P + "pacing_throttled_keys", "Routing keys sending below full pace because PagerDuty answered 429.",
+                p.throttledKeys());
+        gauge(x, P + "pacing_tracked_keys", "Routing keys with a token bucket in memory.", p.trackedKeys());
+        x.family(P + "pacing_throttles_total", "counter", "429s (and v1 403s) the pacer slowed a key down for.");
+        x.sample(P + "pacing_throttles_total", Long.toString(p.throttles()));
+        x.family(P + "pacing_held_back_total", "counter", "Claims given back unsent because their key had no token.");
+        x.sample(P + "pacing_held_back_total", Long.toString(p.heldBack()));
     }
 
     private static void writeQueue(Exposition x, EventQueue queue, Instant now) throws IOException {

@@ -75,7 +75,8 @@ public final class InMemoryEventQueue implements EventQueue {
                     QueuedItem head = head(key);
                     if (head == null) {
                         schedule.forget(key);
-                    } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(clock.instant())) {
+                    } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(clock.instant())
+                            && !schedule.dueTimeKnown(key)) {
                         schedule.released(key, 0, head.nextAttemptAt());
                     } else {
                         DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
@@ -115,7 +116,7 @@ public final class InMemoryEventQueue implements EventQueue {
             stateSince.put(cur.seq(), clock.instant());
             closedCount = to.isOpen() ? 0 : 1;
             open -= closedCount;
-            dueAt = c instanceof Completion.Retry r ? r.at() : null;
+            dueAt = c.nextClaimAt();
         }
         schedule.released(claimed.orderingKey(), closedCount, dueAt);
         return CompletableFuture.completedFuture(null);

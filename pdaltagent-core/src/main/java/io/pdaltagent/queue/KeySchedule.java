@@ -17,6 +17,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * later). Keys with no open item are forgotten. The store stays the truth about items; this class
  * only decides whose turn it is, so that a claim never scans the store.
  *
+ * <p>A key may also wait with no open item: it was paced (its destination allows its next send only
+ * later), so an item appended meanwhile waits too instead of being claimed at once. Such a key is
+ * forgotten when its time comes and it still has nothing open.
+ *
+ * <p>Due times are measured on the monotonic ticker ({@link DueKeys}): a key made ready by its due
+ * time is ready even if the wall clock was stepped back meanwhile ({@link #dueTimeKnown}).
+ *
  * <p>Ready keys are served round-robin: a key that has just been served goes to the back, so one
  * busy key cannot starve the others. Thread-safe; {@link #takeReady} blocks.
  */
@@ -27,6 +34,8 @@ final class KeySchedule {
         long open;
         Status status;
         Instant dueAt;
+        /** Its head's wait was set by {@link #released} in this process, so its due time is in {@link #wakes}. */
+        boolean dueKnown;
     }
 
     private final Clock clock;
@@ -66,6 +75,7 @@ final class KeySchedule {
             } else if (wake && k.status == Status.WAITING) {
                 k.status = Status.READY;
                 k.dueAt = null;
+                k.dueKnown = false;
                 ready.addLast(key);
                 changed.signalAll();
             }
@@ -121,11 +131,14 @@ final class KeySchedule {
                 return;
             }
             k.open -= closedItems;
-            if (k.open <= 0) {
+            boolean later = dueAt != null && dueAt.isAfter(clock.instant());
+            if (k.open <= 0 && !later) {
                 keys.remove(key);
                 return;
             }
-            if (dueAt != null && dueAt.isAfter(clock.instant())) {
+            // the same head (a retry): its due time is the one set here; a new head's is in the store
+            k.dueKnown = closedItems == 0;
+            if (later) {
                 k.status = Status.WAITING;
                 k.dueAt = dueAt;
                 wakes.add(dueAt, key);
@@ -177,6 +190,22 @@ final class KeySchedule {
         }
     }
 
+    /**
+     * Whether the key's due time was set in this process (by {@link #released}), so that a claim
+     * need not check its head's stored next-attempt time against the wall clock: that time was
+     * already waited out on the monotonic ticker, and the wall clock may have been stepped back since.
+     * False for a key learned from the store (at start, or woken by a person's retry).
+     */
+    boolean dueTimeKnown(String key) {
+        lock.lock();
+        try {
+            Key k = keys.get(key);
+            return k != null && k.dueKnown;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Wakes every waiting claimer; used when the clock moved or the queue closes. */
     void wakeUp() {
         lock.lock();
@@ -201,6 +230,11 @@ final class KeySchedule {
         wakes.pollDue((key, at) -> {
             Key k = keys.get(key);
             if (k != null && k.status == Status.WAITING && at.equals(k.dueAt)) {
+                if (k.open <= 0) {
+                    // a paced key that got nothing new meanwhile
+                    keys.remove(key);
+                    return;
+                }
                 k.status = Status.READY;
                 k.dueAt = null;
                 ready.addLast(key);

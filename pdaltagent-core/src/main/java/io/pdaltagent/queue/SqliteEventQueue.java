@@ -278,7 +278,8 @@ public final class SqliteEventQueue implements EventQueue {
                 QueuedItem head = heads.get(i);
                 if (head == null) {
                     schedule.forget(keys.get(i));
-                } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(nowAt)) {
+                } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(nowAt)
+                        && !schedule.dueTimeKnown(head.orderingKey())) {
                     schedule.released(head.orderingKey(), 0, head.nextAttemptAt());
                 } else {
                     DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
@@ -337,7 +338,7 @@ public final class SqliteEventQueue implements EventQueue {
                     claimed.nextAttemptAt(), claimed.lastStatus(), claimed.lastError());
         };
         long closedCount = to.isOpen() ? 0 : 1;
-        Instant dueAt = c instanceof Completion.Retry r ? r.at() : null;
+        Instant dueAt = c.nextClaimAt();
         return writer.update(u).whenComplete((v, err) -> {
             if (err != null) {
                 // the outcome is not stored: the item stays due in the store and is retried

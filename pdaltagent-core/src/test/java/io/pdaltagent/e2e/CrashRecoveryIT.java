@@ -54,6 +54,7 @@ class CrashRecoveryIT {
                     "PDAGENTD_DATA_DIR", dir.resolve("data").toString(),
                     "PDAGENTD_EVENTS_BASE_URL", pd.baseUrl(),
                     "PDAGENTD_DELIVERY_CONCURRENCY", "8",
+                    "PDAGENTD_KEY_RATE_PER_MINUTE", "0", // a load test: PagerDuty's pace would take minutes
                     "PDAGENTD_RETRY_BASE_MILLIS", "50",
                     "PDAGENTD_RETRY_MAX_MILLIS", "500");
             AgentProcess agent = new AgentProcess(env, dir.resolve("agent.log")).startAndAwaitHealthy();
@@ -107,6 +108,7 @@ class CrashRecoveryIT {
                     "PDAGENTD_EVENTS_BASE_URL", pd.baseUrl(),
                     "PDAGENTD_HTTP_PORT", String.valueOf(agent.httpPort()),
                     "PDAGENTD_DELIVERY_CONCURRENCY", "8",
+                    "PDAGENTD_KEY_RATE_PER_MINUTE", "0", // a load test: PagerDuty's pace would take minutes
                     "PDAGENTD_RETRY_BASE_MILLIS", "50",
                     "PDAGENTD_RETRY_MAX_MILLIS", "500"), dir.resolve("agent2.log")).startAndAwaitHealthy();
             try {

@@ -48,7 +48,9 @@ class GarbageIT {
         try (FakePagerDuty pd = FakePagerDuty.builder().start();
              AgentProcess agent = new AgentProcess(Map.of(
                      "PDAGENTD_DATA_DIR", dir.resolve("data").toString(),
-                     "PDAGENTD_EVENTS_BASE_URL", pd.baseUrl()), dir.resolve("agent.log")).startAndAwaitHealthy()) {
+                     "PDAGENTD_EVENTS_BASE_URL", pd.baseUrl(),
+                     "PDAGENTD_KEY_RATE_PER_MINUTE", "0"), // a load test: PagerDuty's pace would take minutes
+                     dir.resolve("agent.log")).startAndAwaitHealthy()) {
             HttpClient http = HttpClient.newHttpClient();
             String url = agent.baseUrl();
             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();

@@ -33,6 +33,7 @@ class RestartIT {
         Map<String, String> env = Map.of(
                 "PDAGENTD_DATA_DIR", dir.resolve("data").toString(),
                 "PDAGENTD_EVENTS_BASE_URL", "http://127.0.0.1:" + pdPort,
+                "PDAGENTD_KEY_RATE_PER_MINUTE", "0", // a load test: PagerDuty's pace would take minutes
                 "PDAGENTD_RETRY_BASE_MILLIS", "50",
                 "PDAGENTD_RETRY_MAX_MILLIS", "200");
         HttpClient http = HttpClient.newHttpClient();

@@ -50,4 +50,17 @@ class DueKeysTest {
         assertThat(due.waitNanos(minute)).as("overdue: a short nap, never a busy loop")
                 .isEqualTo(TimeUnit.MILLISECONDS.toNanos(1));
     }
+
+    @Test
+    void aWaitIsMeasuredOnTheTickerNotTheWallClock() {
+        due.add(T0.plusSeconds(10), "a");
+        clock.step(Duration.ofHours(-1));
+        assertThat(due.waitNanos(Long.MAX_VALUE)).as("a step back does not lengthen the wait")
+                .isEqualTo(TimeUnit.SECONDS.toNanos(10));
+        clock.step(Duration.ofHours(2));
+        assertThat(poll()).as("a step forward does not end it").isEmpty();
+
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(poll()).as("handed out with the wall-clock time it was added with").containsExactly("a@10");
+    }
 }

@@ -430,4 +430,66 @@ public abstract class EventQueueContract {
                 new io.pdaltagent.queue.SuppressedCount("k2", "night-window", 1));
         assertThat(queue.keyStats(null)).extracting(KeyStats::key).doesNotContain("k2");
     }
+
+    // ------------------------------------------------------------ pacing and clock steps
+
+    @Test
+    void aPacedKeysNextItemWaitsUntilItsSendIsAllowedWhileOtherKeysGoOn() throws Exception {
+        append("paced", "p1");
+        append("paced", "p2");
+        append("free", "f1");
+        append("free", "f2");
+        for (QueuedItem i : claimAll()) {
+            Instant due = body(i).equals("p1") ? clock.instant().plusSeconds(10) : null;
+            queue.complete(i, new Completion.Delivered(202, due)).join();
+        }
+        assertThat(claimAll()).as("the paced key waits; the other does not").extracting(EventQueueContract::body)
+                .containsExactly("f2");
+        assertThat(queue.keyStats("paced")).extracting(KeyStats::throttled).containsExactly(true);
+
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(claimAll()).extracting(EventQueueContract::body).containsExactly("p2");
+    }
+
+    @Test
+    void anItemGivenBackUnsentForItsPaceWaitsWithoutCountingAnAttempt() throws Exception {
+        append("paced", "p1");
+        QueuedItem first = claimAll().get(0);
+        queue.complete(first, new Completion.Released(clock.instant().plusSeconds(5))).join();
+        assertThat(queue.claim(100, NO_WAIT)).isEmpty();
+
+        clock.advance(Duration.ofSeconds(5));
+        List<QueuedItem> again = claimAll();
+        assertThat(again).extracting(EventQueueContract::body).containsExactly("p1");
+        assertThat(again.get(0).attempts()).isEqualTo(first.attempts());
+    }
+
+    @Test
+    void aRetryIsDueAfterItsWaitEvenWhenTheWallClockStepsBack() throws Exception {
+        append("k1", "a");
+        queue.complete(claimAll().get(0), new Completion.Retry(clock.instant().plusSeconds(30), 503, "HTTP 503")).join();
+        clock.step(Duration.ofHours(-1));
+        assertThat(queue.claim(100, NO_WAIT)).isEmpty();
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(claimAll()).as("not frozen for the hour the clock went back").extracting(EventQueueContract::body)
+                .containsExactly("a");
+    }
+
+    @Test
+    void aRetryIsNotDueEarlyWhenTheWallClockStepsForward() throws Exception {
+        append("k1", "a");
+        append("k2", "b");
+        for (QueuedItem i : claimAll()) {
+            queue.complete(i, new Completion.Retry(clock.instant().plusSeconds(30 + (body(i).equals("a") ? 0 : 60)), 503,
+                    "HTTP 503")).join();
+        }
+        clock.step(Duration.ofHours(1));
+        assertThat(queue.claim(100, NO_WAIT)).as("a step ahead does not fire every retry at once").isEmpty();
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(claimAll()).extracting(EventQueueContract::body).containsExactly("a");
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(claimAll()).extracting(EventQueueContract::body).containsExactly("b");
+    }
 }

@@ -51,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * so the scripts are consumed in the order of {@link ReceivedEvent#index()}; the hook runs under
  * that lock and must be quick.
  *
+ * <p><b>Rate limit</b> ({@link #rateLimit}, off by default): like PagerDuty, at most N accepted
+ * events per routing key in a trailing window; an event that would otherwise be accepted (by
+ * PagerDuty's own behaviour or a scripted 2xx) is answered 429 above it, with or without
+ * {@code Retry-After}. {@link #throttledCount} counts those 429s.
+ *
  * <p><b>Admin paths</b> (not recorded): {@code GET /__stats} answers
  * {@code {"count":N,"accepted":A,"keys":K,"order_violations":V,"duplicates":D}} (see
  * {@link Stats}); {@code POST /__clear} forgets everything received.
@@ -89,6 +94,8 @@ public final class FakePagerDuty implements AutoCloseable {
     private volatile Duration latency;
     private volatile Answer defaultAnswer;
     private volatile Function<ReceivedEvent, Answer> hook;
+    /** Guarded by {@link #lock}; null: no rate limit. */
+    private RateLimit rateLimit;
 
     private Server server;
     private FakePagerDutyHandler handler;
@@ -109,6 +116,9 @@ public final class FakePagerDuty implements AutoCloseable {
         this.defaultAnswer = b.defaultAnswer;
         this.hook = b.hook;
         this.boundPort = b.port;
+        if (b.rateLimit > 0) {
+            this.rateLimit = new RateLimit(b.rateLimit, b.rateWindow, b.retryAfter, System::nanoTime);
+        }
     }
 
     /** A builder; {@code FakePagerDuty.builder().start()} is a fake with defaults on a free port. */
@@ -380,6 +390,9 @@ public final class FakePagerDuty implements AutoCloseable {
             records.clear();
             nextIndex = 0;
             stats.clear();
+            if (rateLimit != null) {
+                rateLimit.clear();
+            }
         }
     }
 
@@ -415,7 +428,15 @@ public final class FakePagerDuty implements AutoCloseable {
             long index = nextIndex++;
             ReceivedEvent probe = draft.withAnswer(index, 0);
             answer = choose(probe);
-            event = probe.withAnswer(index, statusOf(answer, probe, bodyIsJson));
+            int status = statusOf(answer, probe, bodyIsJson);
+            if (rateLimit != null && status >= 200 && status < 300 && probe.endpoint() != EventEndpoint.UNKNOWN) {
+                long retryAfter = rateLimit.admit(probe.routingKey());
+                if (retryAfter >= 0) {
+                    answer = throttleAnswer(retryAfter);
+                    status = 429;
+                }
+            }
+            event = probe.withAnswer(index, status);
             if (recordEvents) {
                 records.add(event);
             }
@@ -427,6 +448,47 @@ public final class FakePagerDuty implements AutoCloseable {
             return new Decision(event, Answer.Kind.RESPOND, event.status(), answer == null ? Map.of() : answer.headers(), body, delay);
         }
         return new Decision(event, answer.kind(), 0, Map.of(), null, delay);
+    }
+
+    /** The Events API's answer over its rate limit (its body is not documented: PagerDuty's v2 shape). */
+    private static Answer throttleAnswer(long retryAfterSeconds) {
+        Answer a = Answer.status(429).body("{\"status\":\"throttle event\",\"message\":\"Requests for this service"
+                + " are arriving too quickly. Please retry later.\"}");
+        return retryAfterSeconds > 0 ? a.header("Retry-After", Long.toString(retryAfterSeconds)) : a;
+    }
+
+    /**
+     * Enforces PagerDuty's per-key rate limit from now on: at most {@code limit} accepted events per
+     * routing key in any trailing {@code window}; above it 429, with a {@code Retry-After} in whole
+     * seconds when {@code retryAfter}. Replaces any earlier limit (and its counts).
+     */
+    public FakePagerDuty rateLimit(int limit, Duration window, boolean retryAfter) {
+        synchronized (lock) {
+            rateLimit = new RateLimit(limit, window, retryAfter, System::nanoTime);
+        }
+        return this;
+    }
+
+    /** Turns the rate limit off. */
+    public FakePagerDuty noRateLimit() {
+        synchronized (lock) {
+            rateLimit = null;
+        }
+        return this;
+    }
+
+    /** Requests answered 429 by the rate limit since it was set or the fake cleared. */
+    public long throttledCount() {
+        synchronized (lock) {
+            return rateLimit == null ? 0 : rateLimit.refused();
+        }
+    }
+
+    /** The rate limit in words, or null when there is none. */
+    public String rateLimitDescription() {
+        synchronized (lock) {
+            return rateLimit == null ? null : rateLimit.describe();
+        }
     }
 
     void clearFromAdmin() {
@@ -514,6 +576,9 @@ public final class FakePagerDuty implements AutoCloseable {
         private Duration latency = Duration.ZERO;
         private Answer defaultAnswer;
         private Function<ReceivedEvent, Answer> hook;
+        private int rateLimit;
+        private Duration rateWindow = Duration.ofMinutes(1);
+        private boolean retryAfter = true;
 
         private Builder() {
         }
@@ -593,6 +658,14 @@ public final class FakePagerDuty implements AutoCloseable {
             return this;
         }
 
+        /** See {@link FakePagerDuty#rateLimit}; a limit of 0 (the default) is none. */
+        public Builder rateLimit(int limit, Duration window, boolean retryAfter) {
+            this.rateLimit = limit;
+            this.rateWindow = window;
+            this.retryAfter = retryAfter;
+            return this;
+        }
+
         /** A fake that is not started yet. */
         public FakePagerDuty build() {
             return new FakePagerDuty(this);
@@ -613,7 +686,9 @@ public final class FakePagerDuty implements AutoCloseable {
      * {@code <instant> count=N accepted=A keys=K order_violations=V duplicates=D rate=R/s}.
      * Options: {@code --port N} (default 9000), {@code --host H} (default 127.0.0.1),
      * {@code --latency-ms N} (default 0), {@code --keep-bodies true|false} (default false),
-     * {@code --record true|false} (keep per-request records in memory; default false).
+     * {@code --record true|false} (keep per-request records in memory; default false),
+     * {@code --rate-limit N} accepted events per key per {@code --rate-window-ms M} (default 60000;
+     * no limit by default), {@code --retry-after true|false} (send Retry-After on 429; default true).
      */
     public static void main(String[] args) throws InterruptedException {
         FakePagerDutyMain.run(args);

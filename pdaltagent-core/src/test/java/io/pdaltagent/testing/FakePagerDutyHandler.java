@@ -104,7 +104,9 @@ final class FakePagerDutyHandler extends Handler.Abstract.NonBlocking {
         String body;
         if (path.equals("/__stats") && request.getMethod().equals("GET")) {
             response.setStatus(200);
-            body = fake.stats().toJson();
+            String stats = fake.stats().toJson();
+            // the rate limit's 429s, after the counters the Stats record has always had
+            body = stats.substring(0, stats.length() - 1) + ",\"throttled\":" + fake.throttledCount() + "}";
         } else if (path.equals("/__clear") && request.getMethod().equals("POST")) {
             fake.clearFromAdmin();
             response.setStatus(200);

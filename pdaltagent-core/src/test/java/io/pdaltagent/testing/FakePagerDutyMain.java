@@ -46,6 +46,9 @@ final class FakePagerDutyMain {
     /** The builder {@link FakePagerDuty#main} uses; null when only help was asked for. */
     static FakePagerDuty.Builder builderFromArgs(String... args) {
         FakePagerDuty.Builder b = FakePagerDuty.builder().port(9000).keepBodies(false).recordEvents(false).maxThreads(200);
+        int rateLimit = 0;
+        long rateWindowMs = 60_000;
+        boolean retryAfter = true;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (name.equals("-h") || name.equals("--help")) {
@@ -62,11 +65,17 @@ final class FakePagerDutyMain {
                     case "--latency-ms" -> b.latency(Duration.ofMillis(Long.parseLong(value)));
                     case "--keep-bodies" -> b.keepBodies(bool(name, value));
                     case "--record" -> b.recordEvents(bool(name, value));
+                    case "--rate-limit" -> rateLimit = Integer.parseInt(value);
+                    case "--rate-window-ms" -> rateWindowMs = Long.parseLong(value);
+                    case "--retry-after" -> retryAfter = bool(name, value);
                     default -> throw new IllegalArgumentException("unknown option " + name);
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(name + " takes a number, not " + value);
             }
+        }
+        if (rateLimit > 0) {
+            b.rateLimit(rateLimit, Duration.ofMillis(rateWindowMs), retryAfter);
         }
         return b;
     }
@@ -80,7 +89,8 @@ final class FakePagerDutyMain {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: FakePagerDuty [--port 9000] [--host 127.0.0.1] [--latency-ms 0] [--keep-bodies false] [--record false]");
+        out.println("usage: FakePagerDuty [--port 9000] [--host 127.0.0.1] [--latency-ms 0] [--keep-bodies false] [--record false]"
+                + " [--rate-limit N [--rate-window-ms 60000] [--retry-after true]]");
     }
 
     /** Prints a summary line when the count changed since the last run; scheduled once a second. */
@@ -97,8 +107,9 @@ final class FakePagerDutyMain {
             FakePagerDuty.Stats s = fake.stats();
             if (s.count() != last) {
                 long rate = s.count() >= last ? s.count() - last : s.count();
-                System.out.printf(Locale.ROOT, "%s count=%d accepted=%d keys=%d order_violations=%d duplicates=%d rate=%d/s%n",
-                        Instant.now(), s.count(), s.accepted(), s.keys(), s.orderViolations(), s.duplicates(), rate);
+                System.out.printf(Locale.ROOT, "%s count=%d accepted=%d keys=%d order_violations=%d duplicates=%d rate=%d/s"
+                        + " throttled=%d%n", Instant.now(), s.count(), s.accepted(), s.keys(), s.orderViolations(),
+                        s.duplicates(), rate, fake.throttledCount());
                 System.out.flush();
                 last = s.count();
             }

@@ -595,4 +595,42 @@ class FakePagerDutyTest {
         assertThat(fake.count()).isZero();
         assertThat(fake.stats()).isEqualTo(new FakePagerDuty.Stats(0, 0, 0, 0, 0));
     }
+
+    // ------------------------------------------------------------ rate limit
+
+    @Test
+    void theRateLimitAnswers429WithRetryAfterAboveTheLimitPerKeyAndCountsOnlyAcceptedEvents() throws Exception {
+        FakePagerDuty fake = start().rateLimit(3, Duration.ofSeconds(30), true);
+        for (int i = 0; i < 3; i++) {
+            assertThat(post(fake, "/v2/enqueue", trigger(KEY_A, "a" + i, i)).statusCode()).isEqualTo(202);
+        }
+        HttpResponse<String> over = post(fake, "/v2/enqueue", trigger(KEY_A, "a3", 3));
+        assertThat(over.statusCode()).isEqualTo(429);
+        assertThat(Long.parseLong(over.headers().firstValue("Retry-After").orElseThrow())).isBetween(29L, 30L);
+        assertThat(post(fake, "/v2/enqueue", trigger(KEY_B, "b", 0)).statusCode()).as("per key").isEqualTo(202);
+        assertThat(post(fake, "/v2/enqueue", trigger(KEY_A, "a3", 3)).statusCode()).isEqualTo(429);
+        assertThat(fake.throttledCount()).isEqualTo(2);
+        assertThat(fake.acceptedCount(KEY_A)).isEqualTo(3);
+        assertThat(json(client.send(HttpRequest.newBuilder(URI.create(fake.url("/__stats"))).GET().build(),
+                HttpResponse.BodyHandlers.ofString())).get("throttled").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void theRateLimitWindowSlidesAndRetryAfterCanBeLeftOut() throws Exception {
+        FakePagerDuty fake = start().rateLimit(2, Duration.ofMillis(300), false);
+        post(fake, "/v2/enqueue", trigger(KEY_A, "a0", 0));
+        post(fake, "/v2/enqueue", trigger(KEY_A, "a1", 1));
+        HttpResponse<String> over = post(fake, "/v2/enqueue", trigger(KEY_A, "a2", 2));
+        assertThat(over.statusCode()).isEqualTo(429);
+        assertThat(over.headers().firstValue("Retry-After")).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> post(fake, "/v2/enqueue", trigger(KEY_A, "a2", 2)).statusCode() == 202);
+    }
+
+    @Test
+    void theRateLimitIsSetFromTheCommandLine() {
+        assertThat(FakePagerDuty.builderFromArgs("--rate-limit", "120", "--rate-window-ms", "6000", "--retry-after", "false")
+                .build().rateLimitDescription()).isEqualTo("120 per 6000 ms per key, no Retry-After");
+        assertThat(FakePagerDuty.builderFromArgs().build().rateLimitDescription()).isNull();
+    }
 }

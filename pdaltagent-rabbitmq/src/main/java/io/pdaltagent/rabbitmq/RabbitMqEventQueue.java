@@ -171,6 +171,8 @@ public final class RabbitMqEventQueue implements EventQueue {
         DeliveryState state = DeliveryState.PENDING;
         int attempts;
         Instant nextAttemptAt;
+        /** Its retry's wait was measured out on the monotonic ticker: due even if the wall clock went back. */
+        boolean retryWaited;
         int lastStatus;
         String lastError;
 
@@ -206,6 +208,8 @@ public final class RabbitMqEventQueue implements EventQueue {
         /** The partition's acknowledgement count that must be confirmed before the next claim. */
         long mustConfirm;
         boolean awaitingConfirm;
+        /** The key is paced: its next item is not claimed before this (a wake is registered for it). */
+        Instant notBefore;
 
         KeyState(int partition) {
             this.partition = partition;
@@ -901,7 +905,10 @@ public final class RabbitMqEventQueue implements EventQueue {
         if (head == null) {
             return;
         }
-        if (head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant())) {
+        if (ks.notBefore != null) {
+            return;
+        }
+        if (waitsForRetry(head)) {
             wakes.add(head.nextAttemptAt, key);
             return;
         }
@@ -1108,7 +1115,10 @@ public final class RabbitMqEventQueue implements EventQueue {
                             // its channel is gone or going: the broker gives the partition out again
                             continue;
                         }
-                        if (head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant())) {
+                        if (ks.notBefore != null) {
+                            continue;
+                        }
+                        if (waitsForRetry(head)) {
                             wakes.add(head.nextAttemptAt, key);
                             continue;
                         }
@@ -1143,10 +1153,32 @@ public final class RabbitMqEventQueue implements EventQueue {
     private void promoteDue() {
         wakes.pollDue((key, at) -> {
             KeyState ks = keys.get(key);
-            if (ks != null) {
-                makeReadyIfDue(key, ks);
+            if (ks == null) {
+                return;
             }
+            if (at.equals(ks.notBefore)) {
+                ks.notBefore = null;
+            }
+            Held head = ks.head();
+            if (head != null && head.state == DeliveryState.RETRY_SCHEDULED && at.equals(head.nextAttemptAt)) {
+                head.retryWaited = true;
+            }
+            makeReadyIfDue(key, ks);
         });
+    }
+
+    /** Under lock: the head waits for its retry (unless that wait was already measured out here). */
+    private boolean waitsForRetry(Held head) {
+        return head.state == DeliveryState.RETRY_SCHEDULED && !head.retryWaited
+                && head.nextAttemptAt.isAfter(clock.instant());
+    }
+
+    /** Under lock: a paced key's next item waits until {@code at} (null or past: no wait). */
+    private void holdUntil(String key, KeyState ks, Instant at) {
+        if (at != null && at.isAfter(clock.instant())) {
+            ks.notBefore = at;
+            wakes.add(at, key);
+        }
     }
 
     @Override
@@ -1179,10 +1211,12 @@ public final class RabbitMqEventQueue implements EventQueue {
                     // leaves the key's FIFO now; the key stays claimed until the acknowledgement is sent
                     bySeq.remove(held.seq, held);
                     ks.remove(held);
+                    holdUntil(held.key, ks, d.keyDueAt());
                 }
                 case Completion.Retry r -> {
                     held.state = DeliveryState.RETRY_SCHEDULED;
                     held.nextAttemptAt = r.at();
+                    held.retryWaited = false;
                     held.lastStatus = r.status();
                     held.lastError = r.error();
                     release(held.key, ks);
@@ -1191,11 +1225,13 @@ public final class RabbitMqEventQueue implements EventQueue {
                 case Completion.Released r -> {
                     held.state = DeliveryState.PENDING;
                     held.attempts = Math.max(0, held.attempts - 1);
+                    holdUntil(held.key, ks, r.keyDueAt());
                     release(held.key, ks);
                     return CompletableFuture.completedFuture(null);
                 }
                 case Completion.Dead d -> {
                     // the key stays held until the dead letter is confirmed
+                    holdUntil(held.key, ks, d.keyDueAt());
                 }
             }
         } finally {
@@ -1455,8 +1491,8 @@ public final class RabbitMqEventQueue implements EventQueue {
             for (String k : counts.keySet()) {
                 KeyState ks = keys.get(k);
                 Held head = ks == null || ks.inFlight != null ? null : ks.head();
-                throttled.put(k, head != null && head.state == DeliveryState.RETRY_SCHEDULED
-                        && head.nextAttemptAt.isAfter(clock.instant()));
+                throttled.put(k, ks != null && ks.notBefore != null || head != null
+                        && head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant()));
             }
         } finally {
             lock.unlock();

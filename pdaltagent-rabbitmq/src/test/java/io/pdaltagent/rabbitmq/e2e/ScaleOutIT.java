@@ -56,6 +56,7 @@ class ScaleOutIT {
                 "PDAGENTD_BROKER_PARTITIONS", "8",
                 "PDAGENTD_EVENTS_BASE_URL", pd.baseUrl(),
                 "PDAGENTD_DELIVERY_CONCURRENCY", "8",
+                "PDAGENTD_KEY_RATE_PER_MINUTE", "0", // a load test: PagerDuty's pace would take minutes
                 "PDAGENTD_RETRY_BASE_MILLIS", "50",
                 "PDAGENTD_RETRY_MAX_MILLIS", "500");
         AgentProcess a = new AgentProcess(env, dir.resolve("agent" + i + ".log")).startAndAwaitHealthy();
