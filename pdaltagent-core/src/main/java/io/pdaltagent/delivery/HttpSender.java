@@ -75,12 +75,29 @@ public final class HttpSender implements Sender {
                       javax.net.ssl.SSLContext tls, java.net.InetAddress localAddress, WebhookHeaders webhookHeaders) {
         this.webhookHeaders = java.util.Objects.requireNonNull(webhookHeaders, "webhookHeaders");
         useSmallReadBuffers();
-        HttpClient.Builder b = HttpClient.newBuilder()
+        this.client = outboundClient(proxies, proxyAuth, tls, localAddress)
                 .version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+        String base = eventsBaseUrl.toString();
+        this.eventsBaseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.timeout = timeout;
+        this.userAgent = "pdaltagent/" + version;
+    }
+
+    /**
+     * A client builder with the outbound settings every call of the agent shares (deliveries and the
+     * webhook poller's REST calls): proxies and their credentials, extra trusted CAs, the source
+     * address, a 10 s connect timeout, no redirects followed.
+     *
+     * <p>{@code proxyAuth}, {@code tls} and {@code localAddress} may each be null.
+     */
+    public static HttpClient.Builder outboundClient(ProxySelector proxies, Authenticator proxyAuth,
+                                                    javax.net.ssl.SSLContext tls, java.net.InetAddress localAddress) {
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(proxies)
-                .executor(Executors.newVirtualThreadPerTaskExecutor());
+                .proxy(proxies);
         if (proxyAuth != null) {
             b.authenticator(proxyAuth);
         }
@@ -90,11 +107,7 @@ public final class HttpSender implements Sender {
         if (localAddress != null) {
             b.localAddress(localAddress);
         }
-        this.client = b.build();
-        String base = eventsBaseUrl.toString();
-        this.eventsBaseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        this.timeout = timeout;
-        this.userAgent = "pdaltagent/" + version;
+        return b;
     }
 
     /**

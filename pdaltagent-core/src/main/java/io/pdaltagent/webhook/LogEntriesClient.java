@@ -74,18 +74,7 @@ public final class LogEntriesClient {
      */
     public LogEntriesClient(URI apiBaseUrl, String authorization, ProxySelector proxies, Authenticator proxyAuth,
                             String version, javax.net.ssl.SSLContext tls, java.net.InetAddress localAddress) {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).proxy(proxies)
-                .followRedirects(HttpClient.Redirect.NEVER);
-        if (proxyAuth != null) {
-            b.authenticator(proxyAuth);
-        }
-        if (tls != null) {
-            b.sslContext(tls);
-        }
-        if (localAddress != null) {
-            b.localAddress(localAddress);
-        }
-        this.http = b.build();
+        this.http = io.pdaltagent.delivery.HttpSender.outboundClient(proxies, proxyAuth, tls, localAddress).build();
         String s = apiBaseUrl.toString();
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
         this.authorization = authorization;
