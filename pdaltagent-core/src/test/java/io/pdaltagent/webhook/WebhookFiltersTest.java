@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The plugins' webhook filters in the relay: a plugin jar built here, loaded as the agent loads it,
  * run by a poll against the fake REST API into a real embedded queue and activity store.
  */
-class WebhookFiltersTest {
+public class WebhookFiltersTest {
     static final Instant T0 = PollCycleTest.T0;
     static final String TOKEN = PollCycleTest.TOKEN;
     static final Duration TIMEOUT = Duration.ofMillis(200);
@@ -70,7 +70,7 @@ class WebhookFiltersTest {
     }
 
     /** Tag (adds event.data.tagged_by), DropQuiet (drops incident PQUIET), Throws (on acknowledged), Hangs (on resolved). */
-    static Path pluginJar(Path pluginsDir) throws Exception {
+    public static Path pluginJar(Path pluginsDir) throws Exception {
         Files.createDirectories(pluginsDir);
         return PluginJar.builder()
                 .source("hooks.Throws", """
