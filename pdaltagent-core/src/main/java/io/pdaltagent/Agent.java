@@ -155,17 +155,20 @@ public final class Agent implements AutoCloseable {
             }
             dispatcher.start();
 
+            // before the relay: it runs the plugins' webhook filters; one intake (parse, validate,
+            // transform) for both doors: HTTP and the spool
+            transforms = io.pdaltagent.transform.Transforms.start(config.transform(), clock);
+            metrics.addSection(transforms);
+
             // before the housekeeper: the relay's crash recovery looks for its webhooks in the queue
-            webhooks = WebhookRelay.start(config, queue, proxies, tls, metrics, clock, version());
+            webhooks = WebhookRelay.start(config, queue, proxies, tls, metrics, clock, version(),
+                    transforms.webhookFilters());
 
             housekeeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeper").daemon(true).factory());
             EventQueue q = queue;
             housekeeper.scheduleWithFixedDelay(() -> prune(q, clock, config.queue()), 1, HOUSEKEEPING_MINUTES * 60,
                     TimeUnit.SECONDS);
 
-            // one intake (parse, validate, transform) for both doors: HTTP and the spool
-            transforms = io.pdaltagent.transform.Transforms.start(config.transform(), clock);
-            metrics.addSection(transforms);
             io.pdaltagent.ingest.Intake intake = new io.pdaltagent.ingest.Intake(transforms.chain());
 
             // events pd-send queued on disk while the agent was down go before anything sent over HTTP

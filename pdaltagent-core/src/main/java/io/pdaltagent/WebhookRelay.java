@@ -10,6 +10,7 @@ import io.pdaltagent.webhook.ActivityStore;
 import io.pdaltagent.webhook.ActivityStoreException;
 import io.pdaltagent.webhook.JdbcActivityStore;
 import io.pdaltagent.webhook.LogEntriesClient;
+import io.pdaltagent.webhook.WebhookFilterChain;
 import io.pdaltagent.webhook.WebhookPoller;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -43,7 +44,8 @@ final class WebhookRelay implements AutoCloseable {
 
     /** Null when the poller is off. */
     static WebhookRelay start(AgentConfig config, EventQueue queue, EnvProxySelector proxies,
-                              javax.net.ssl.SSLContext tls, Metrics metrics, Clock clock, String version) {
+                              javax.net.ssl.SSLContext tls, Metrics metrics, Clock clock, String version,
+                              WebhookFilterChain filters) {
         AgentConfig.WebhookConfig c = config.webhook();
         if (c == null) {
             return null;
@@ -63,7 +65,8 @@ final class WebhookRelay implements AutoCloseable {
         try {
             LogEntriesClient api = new LogEntriesClient(c.apiBaseUrl(), c.authorization(), proxies, proxies.authenticator(),
                     version, tls, config.outbound().sourceAddress());
-            WebhookPoller poller = WebhookPoller.start(c, queue, api, store, config.queue().dataDir(), clock);
+            WebhookPoller poller = WebhookPoller.start(c, queue, api, store, config.queue().dataDir(), clock,
+                    filters);
             metrics.pollerStats(poller::stats);
             return new WebhookRelay(store, poller);
         } catch (RuntimeException e) {

@@ -33,14 +33,17 @@ final class Condition {
     /** Longer expressions are no condition a person maintains; a limit on every input. */
     static final int MAX_EXPRESSION_LENGTH = 4096;
 
-    static final Condition ALWAYS = new Condition("true", null);
+    static final Condition ALWAYS = new Condition("true", null, null);
 
     private final String source;
     private final CelRuntime.Program program;
+    /** The direct checks of a simple expression, or null (see {@link FastCondition}). */
+    private final FastCondition fast;
 
-    private Condition(String source, CelRuntime.Program program) {
+    private Condition(String source, CelRuntime.Program program, FastCondition fast) {
         this.source = source;
         this.program = program;
+        this.fast = fast;
     }
 
     /** Compiles {@code expression}; throws {@link IllegalArgumentException} with CEL's message. */
@@ -54,7 +57,7 @@ final class Condition {
                 throw new IllegalArgumentException("the expression gives " + ast.getResultType().name()
                         + ", not a bool");
             }
-            return new Condition(expression, RUNTIME.createProgram(ast));
+            return new Condition(expression, RUNTIME.createProgram(ast), FastCondition.of(ast.getExpr()));
         } catch (CelValidationException e) {
             throw new IllegalArgumentException(e.getMessage().replace("<input>", "expression"));
         } catch (dev.cel.common.CelException e) {
@@ -66,8 +69,35 @@ final class Condition {
         return source;
     }
 
+    /** Whether the expression has a shape {@link FastCondition} checks without CEL (when it is sure). */
+    boolean hasFastPath() {
+        return fast != null;
+    }
+
+    /** The direct checks' answer alone ({@link FastCondition#UNKNOWN} without them): for tests. */
+    int fastAnswer(ObjectNode event) {
+        return fast == null ? FastCondition.UNKNOWN : fast.test(event);
+    }
+
     /**
-     * Evaluates the condition on {@code activation} (from {@link #activation}).
+     * Evaluates the condition on {@code event}: by its direct checks when it has them and they are
+     * sure, else by CEL on {@code activation} (from {@link #activation} of the same event). Always
+     * the answer, or the error, CEL gives.
+     *
+     * @throws ConditionException when CEL cannot evaluate it on this event, or it gives no bool
+     */
+    boolean test(ObjectNode event, Map<String, Object> activation) throws ConditionException {
+        if (fast != null) {
+            int r = fast.test(event);
+            if (r != FastCondition.UNKNOWN) {
+                return r == FastCondition.TRUE;
+            }
+        }
+        return test(activation);
+    }
+
+    /**
+     * Evaluates the condition by CEL alone on {@code activation} (from {@link #activation}).
      *
      * @throws ConditionException when CEL cannot evaluate it on this event, or it gives no bool
      */

@@ -147,15 +147,23 @@ final class PiiText {
 
     /** True when {@code s} has {@code ddd-dd-dddd} with its first dash at {@code i}. */
     private static boolean ssnShapeAt(String s, int i) {
-        if (i < 3 || i + 8 > s.length() - 1 + 1 || s.length() < i + 8) {
+        if (i < 3 || i + 8 > s.length()) {
             return false;
         }
-        for (int k : new int[] {i - 3, i - 2, i - 1, i + 1, i + 2, i + 4, i + 5, i + 6, i + 7}) {
-            if (k >= s.length() || !Character.isDigit(s.charAt(k))) {
+        if (s.charAt(i + 3) != '-') {
+            return false; // the cheap test first: most dashes (dates, UUIDs, names) end here
+        }
+        return digitsIn(s, i - 3, i) && digitsIn(s, i + 1, i + 3) && digitsIn(s, i + 4, i + 8);
+    }
+
+    /** True when {@code s[from, to)} is all digits. Called on every dash: no allocation. */
+    private static boolean digitsIn(String s, int from, int to) {
+        for (int k = from; k < to; k++) {
+            if (!Character.isDigit(s.charAt(k))) {
                 return false;
             }
         }
-        return s.charAt(i + 3) == '-';
+        return true;
     }
 
     private static boolean isUpper(char c) {

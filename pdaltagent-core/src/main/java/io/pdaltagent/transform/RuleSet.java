@@ -60,7 +60,7 @@ final class RuleSet {
                     activation = Condition.activation(e.event());
                 }
                 try {
-                    matched = rule.condition().test(activation);
+                    matched = rule.condition().test(e.event(), activation);
                 } catch (Condition.ConditionException ex) {
                     matched = false;
                     failed(rule.name(), s, "its condition could not be evaluated: " + ex.getMessage(), trace);
@@ -101,7 +101,7 @@ final class RuleSet {
                         activation = Condition.activation(e.event());
                     }
                     try {
-                        matched = w.condition().test(activation);
+                        matched = w.condition().test(e.event(), activation);
                     } catch (Condition.ConditionException ex) {
                         matched = false;
                         failed(w.name(), s, "its condition could not be evaluated: " + ex.getMessage(), trace);

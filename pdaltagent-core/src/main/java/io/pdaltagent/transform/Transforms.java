@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * The transform stage as configured ({@link AgentConfig.TransformConfig}): builds the chain in its
  * fixed order (rules and maintenance windows, then the plugins' event filters, then the PII
- * scrubber), starts what runs in the background (the rules reloader, the plugins' event sources), writes the per-rule counters into {@code /metrics}, and stops
+ * scrubber), holds the plugins' webhook filters for the webhook relay, starts what runs in the background (the rules reloader, the plugins' event sources), writes the per-rule counters into {@code /metrics}, and stops
  * it all. With nothing configured the chain is {@link TransformChain#NONE}.
  *
  * <p>Threads: built and closed by the composition root; {@link #write} is called by metrics scrapes.
@@ -26,10 +26,12 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
     private final PiiScrubber scrubber;
     private final Plugins plugins;
     private final PluginStage pluginStage;
+    private final WebhookPluginStage webhookStage;
     private volatile SourceRunner sources;
 
     private Transforms(TransformChain chain, RulesStage rules, PiiScrubber scrubber, Plugins plugins,
-                       PluginStage pluginStage) {
+                       PluginStage pluginStage, WebhookPluginStage webhookStage) {
+        this.webhookStage = webhookStage;
         this.chain = chain;
         this.rules = rules;
         this.scrubber = scrubber;
@@ -40,6 +42,14 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
     /** The plugins loaded from {@code PDAGENTD_PLUGINS_DIR} ({@link Plugins#NONE} without one). */
     public Plugins plugins() {
         return plugins;
+    }
+
+    /**
+     * The plugins' webhook filters for the webhook relay, bounded by the plugin timeout and counted
+     * here; {@link io.pdaltagent.webhook.WebhookFilterChain#NONE} without any.
+     */
+    public io.pdaltagent.webhook.WebhookFilterChain webhookFilters() {
+        return webhookStage == null ? io.pdaltagent.webhook.WebhookFilterChain.NONE : webhookStage;
     }
 
     /**
@@ -69,6 +79,8 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
             pluginStage = new PluginStage(plugins.eventFilters(), config.pluginTimeout());
             stages.add(pluginStage);
         }
+        WebhookPluginStage webhookStage = plugins.webhookFilters().isEmpty() ? null
+                : new WebhookPluginStage(plugins.webhookFilters(), config.pluginTimeout());
         PiiScrubber scrubber = null;
         if (!config.scrubPii().isEmpty()) {
             EnumSet<PiiCategory> cats = EnumSet.noneOf(PiiCategory.class);
@@ -85,7 +97,7 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
         if (rules != null) {
             rules.start();
         }
-        return new Transforms(TransformChain.of(stages), rules, scrubber, plugins, pluginStage);
+        return new Transforms(TransformChain.of(stages), rules, scrubber, plugins, pluginStage, webhookStage);
     }
 
     public TransformChain chain() {
@@ -94,7 +106,7 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
 
     @Override
     public void write(Appendable out) throws IOException {
-        if (chain.isEmpty()) {
+        if (chain.isEmpty() && webhookStage == null) {
             return;
         }
         if (rules != null) {
@@ -115,6 +127,9 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
         if (pluginStage != null) {
             plugin(out, "event_filter", pluginStage.stats());
         }
+        if (webhookStage != null) {
+            plugin(out, "webhook_filter", webhookStage.stats());
+        }
         SourceRunner src = sources;
         if (src != null) {
             plugin(out, "event_source", src.stats());
@@ -133,10 +148,13 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
         Map<String, RuleStats> byName = new TreeMap<>(stats);
         family(out, "plugin_" + kind + "_matched_total", "counter", kind.equals("event_source")
                 ? "Events a plugin's event source produced and the intake took."
+                : kind.equals("webhook_filter") ? "Webhooks a plugin's filter changed or dropped."
                 : "Events a plugin's filter changed, dropped or re-routed.");
         byName.forEach((n, s) -> sample(out, "plugin_" + kind + "_matched_total", "plugin", n, s.matched()));
         if (!kind.equals("event_source")) {
-            family(out, "plugin_" + kind + "_suppressed_total", "counter", "Events a plugin's filter dropped (kept as suppressed).");
+            family(out, "plugin_" + kind + "_suppressed_total", "counter", kind.equals("webhook_filter")
+                    ? "Webhooks a plugin's filter dropped (never sent; the log entry counts as forwarded)."
+                    : "Events a plugin's filter dropped (kept as suppressed).");
             byName.forEach((n, s) -> sample(out, "plugin_" + kind + "_suppressed_total", "plugin", n, s.suppressed()));
         }
         family(out, "plugin_" + kind + "_failed_total", "counter", "Calls of a plugin that threw, timed out or returned "
@@ -169,6 +187,9 @@ public final class Transforms implements Metrics.Section, AutoCloseable {
         }
         if (pluginStage != null) {
             pluginStage.close();
+        }
+        if (webhookStage != null) {
+            webhookStage.close();
         }
         if (rules != null) {
             rules.close();

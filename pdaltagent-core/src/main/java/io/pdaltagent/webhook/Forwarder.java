@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
 final class Forwarder {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     static final String CONTENT_TYPE = "application/json";
+    /**
+     * The staged body of an entry a webhook filter dropped: no webhook is empty (each is a JSON
+     * object), so an empty body (or none, as a store may read an empty one back) means "mark
+     * FORWARDED, append nothing", also when it is found STAGED after a crash.
+     */
+    static final byte[] DROPPED = new byte[0];
 
     private final EventQueue queue;
     private final ActivityStore store;
@@ -46,14 +52,30 @@ final class Forwarder {
         this.clock = clock;
     }
 
-    /** Appends and marks; returns how many reached the queue. Throws when some did not. */
-    int forward(List<ActivityStore.Staged> staged) {
+    static boolean dropped(ActivityStore.Staged s) {
+        return s.body() == null || s.body().length == 0;
+    }
+
+    /**
+     * Appends and marks; returns how many were done: reached the queue, or were dropped by a
+     * webhook filter (marked without an append). Throws when some did not reach the queue.
+     */
+    int forward(List<ActivityStore.Staged> all) {
+        List<String> done = new ArrayList<>(all.size());
+        List<ActivityStore.Staged> staged = new ArrayList<>(all.size());
+        for (ActivityStore.Staged s : all) {
+            if (dropped(s)) {
+                done.add(s.entryId());
+            } else {
+                staged.add(s);
+            }
+        }
+        int droppedCount = done.size();
         List<CompletableFuture<Long>> appends = new ArrayList<>(staged.size());
         for (ActivityStore.Staged s : staged) {
             appends.add(queue.append(new NewItem(s.incidentId(), destination, CONTENT_TYPE, s.body(), s.webhookId(),
                     clock.instant())));
         }
-        List<String> done = new ArrayList<>(staged.size());
         RuntimeException failure = null;
         for (int i = 0; i < staged.size(); i++) {
             try {
@@ -65,7 +87,8 @@ final class Forwarder {
         }
         store.markForwarded(done);
         if (failure != null) {
-            throw new IllegalStateException((staged.size() - done.size()) + " webhook(s) could not be queued (they are "
+            int failed = staged.size() - (done.size() - droppedCount);
+            throw new IllegalStateException(failed + " webhook(s) could not be queued (they are "
                     + "kept and queued at the next poll): " + failure.getMessage(), failure);
         }
         return done.size();

@@ -1,6 +1,7 @@
 package io.pdaltagent.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pdaltagent.config.AgentConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,10 +75,17 @@ final class PollCycle {
     private final String holder;
     private final Clock clock;
     private final Set<String> services;
+    private final WebhookFilterChain filters;
     private int rateLimited;
 
     PollCycle(LogEntriesClient api, ActivityStore store, Forwarder forwarder, WebhookBodies bodies,
               AgentConfig.WebhookConfig config, String holder, Clock clock) {
+        this(api, store, forwarder, bodies, config, holder, clock, WebhookFilterChain.NONE);
+    }
+
+    PollCycle(LogEntriesClient api, ActivityStore store, Forwarder forwarder, WebhookBodies bodies,
+              AgentConfig.WebhookConfig config, String holder, Clock clock, WebhookFilterChain filters) {
+        this.filters = filters;
         this.api = api;
         this.store = store;
         this.forwarder = forwarder;
@@ -201,7 +209,7 @@ final class PollCycle {
                 if (known.contains(id) || !seenInWindow.add(id)) {
                     continue;
                 }
-                byte[] body = bodies.body(x.entry());
+                byte[] body = filtered(x.entry());
                 if (body.length > MAX_WEBHOOK_BYTES) {
                     LOG.warn("webhook poller: log entry {} gives a webhook of {} bytes, over {}; not forwarded", id,
                             body.length, MAX_WEBHOOK_BYTES);
@@ -214,6 +222,17 @@ final class PollCycle {
             forwarded += forwarder.forward(fresh.stream().filter(s -> mine.contains(s.entryId())).toList());
         }
         return forwarded;
+    }
+
+    /**
+     * The entry's webhook body after the webhook filters, or {@link Forwarder#DROPPED} when a filter
+     * dropped it: staged like any other (so the entry is known and never forwarded again), then
+     * marked FORWARDED without reaching the queue.
+     */
+    private byte[] filtered(JsonNode entry) {
+        String eventType = LogEntryTypes.v3EventType(entry.path("type").asText());
+        ObjectNode body = filters.apply(eventType, WebhookBodies.incidentId(entry), bodies.tree(entry));
+        return body == null ? Forwarder.DROPPED : WebhookBodies.bytes(body);
     }
 
     private record Indexed(JsonNode entry, Instant at, int index) {

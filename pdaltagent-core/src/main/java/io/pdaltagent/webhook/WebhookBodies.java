@@ -57,11 +57,20 @@ public final class WebhookBodies {
     }
 
     public byte[] body(JsonNode entry) {
-        ObjectNode root = v2 ? v2(entry) : v3(entry);
+        return bytes(tree(entry));
+    }
+
+    /** The body of an entry's webhook as a tree, for the webhook filters to see before it is written. */
+    public ObjectNode tree(JsonNode entry) {
+        return v2 ? v2(entry) : v3(entry);
+    }
+
+    /** A body tree as the bytes that are staged and posted. */
+    public static byte[] bytes(ObjectNode body) {
         try {
-            return JSON.writeValueAsBytes(root);
+            return JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree read from JSON always writes", e);
+            throw new IllegalStateException("a tree of JSON values always writes", e);
         }
     }
 

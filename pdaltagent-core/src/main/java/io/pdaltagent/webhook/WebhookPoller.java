@@ -69,7 +69,7 @@ public final class WebhookPoller implements AutoCloseable {
     private boolean failing;
 
     private WebhookPoller(AgentConfig.WebhookConfig config, EventQueue queue, LogEntriesClient api, ActivityStore store,
-                          String holder, Clock clock) {
+                          String holder, Clock clock, WebhookFilterChain filters) {
         this.config = config;
         this.store = store;
         this.clock = clock;
@@ -77,7 +77,7 @@ public final class WebhookPoller implements AutoCloseable {
         this.forwarder = new Forwarder(queue, store, new Destination(Destination.WEBHOOK, config.destUrl().toString()),
                 holder, clock);
         this.cycle = new PollCycle(api, store, forwarder, new WebhookBodies(config.format(), config.configJson(),
-                config.destUrl().toString()), config, holder, clock);
+                config.destUrl().toString()), config, holder, clock, filters);
         this.thread = Thread.ofPlatform().name("webhook-poller").daemon(true).unstarted(this::run);
     }
 
@@ -87,7 +87,13 @@ public final class WebhookPoller implements AutoCloseable {
      */
     public static WebhookPoller start(AgentConfig.WebhookConfig config, EventQueue queue, LogEntriesClient api,
                                       ActivityStore store, Path dataDir, Clock clock) {
-        WebhookPoller p = new WebhookPoller(config, queue, api, store, agentId(dataDir), clock);
+        return start(config, queue, api, store, dataDir, clock, WebhookFilterChain.NONE);
+    }
+
+    /** As {@link #start(AgentConfig.WebhookConfig, EventQueue, LogEntriesClient, ActivityStore, Path, Clock)}, each body through {@code filters}. */
+    public static WebhookPoller start(AgentConfig.WebhookConfig config, EventQueue queue, LogEntriesClient api,
+                                      ActivityStore store, Path dataDir, Clock clock, WebhookFilterChain filters) {
+        WebhookPoller p = new WebhookPoller(config, queue, api, store, agentId(dataDir), clock, filters);
         try {
             p.cursor = store.cursor();
             // before the queue's housekeeping can prune what the last process delivered

@@ -30,6 +30,13 @@
  * holds for STAGED entries of an agent that died while holding the lease: the next lease holder
  * adopts them (an atomic change of owner, so only one agent does) and appends them.
  *
+ * <p><b>Webhook filters.</b> The plugins' webhook filters ({@link io.pdaltagent.webhook.WebhookFilterChain})
+ * run on each body when it is built, before step (1), so the body staged is the filtered one: the
+ * recovery appends exactly what was staged and never runs the filters again, so a re-append sends
+ * the same body under the same {@code X-Webhook-Id}. A dropped webhook is staged with an empty
+ * body (no webhook is empty) and marked FORWARDED without an append, in step (3) or, after a
+ * crash, by the recovery: its entry is known, so it is never polled and filtered again.
+ *
  * <p><b>Several agents.</b> With a shared PostgreSQL activity store, one agent at a time holds
  * the poller lease (a row with an expiry on the database's clock, renewed by the holder between
  * polls); the others stand by and take over within the lease's length plus a poll interval after

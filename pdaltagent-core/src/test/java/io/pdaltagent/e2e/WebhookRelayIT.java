@@ -129,6 +129,37 @@ class WebhookRelayIT {
     }
 
     @Test
+    void webhookFiltersFromThePluginsDirectoryChangeAndDropWebhooksBeforeTheyAreSent() throws Exception {
+        try (FakePagerDutyApi api = FakePagerDutyApi.start(TOKEN).service("PSVC1", "DB");
+             WebhookReceiver receiver = WebhookReceiver.start(SECRET)) {
+            Instant start = Instant.now().minus(Duration.ofMinutes(10));
+            addEntries(api, "A", 2, 2, start); // triggered, acknowledged (on which hooks.Throws throws)
+            api.incident("PQUIET", "PSVC1", "noise").entry("Q1", "trigger_log_entry", "PQUIET", start.plusSeconds(1));
+            io.pdaltagent.webhook.WebhookFiltersTest.pluginJar(dir.resolve("plugins"));
+            Map<String, String> env = env(api, receiver, dir.resolve("data"));
+            env.put("PDAGENTD_PLUGINS_DIR", dir.resolve("plugins").toString());
+            AgentProcess agent = new AgentProcess(env, dir.resolve("agent.log")).startAndAwaitHealthy();
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.accepted().size() >= 4);
+                await().atMost(Duration.ofSeconds(30)).until(() -> health(agent).path("webhook_poller")
+                        .path("last_outcome").asText().equals("ok"));
+                assertEachOnceInOrder(receiver, 4);
+                assertThat(receiver.accepted()).allSatisfy(r -> assertThat(r.json().at("/event/data/tagged_by").asText())
+                        .isEqualTo("hooks"));
+                assertThat(receiver.accepted()).noneMatch(r -> r.json().at("/event/data/id").asText().equals("PQUIET"));
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(agent.baseUrl() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics)
+                        .contains("pdaltagent_transform_plugin_webhook_filter_suppressed_total{plugin=\"hooks.DropQuiet\"} 1")
+                        .contains("pdaltagent_transform_plugin_webhook_filter_failed_total{plugin=\"hooks.Throws\"} 2")
+                        .contains("pdaltagent_transform_plugin_webhook_filter_matched_total{plugin=\"hooks.Tag\"} 4");
+            } finally {
+                agent.stop();
+            }
+        }
+    }
+
+    @Test
     void aSigkillMidPollForwardsNothingTwice() throws Exception {
         try (FakePagerDutyApi api = FakePagerDutyApi.start(TOKEN).service("PSVC1", "DB");
              WebhookReceiver receiver = WebhookReceiver.start(SECRET)) {
