@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# systemd-sandbox.sh DIR: boots systemd as PID 1 on a throw-away copy of this machine, so that a
+# systemd-sandbox.sh DIR [KEEP...]: boots systemd as PID 1 on a throw-away copy of this machine, so that a
 # .deb can be installed, its unit run by the real service manager and the package purged, without
 # touching the machine. Run as root under
 #   unshare --mount --pid --fork --uts --ipc --propagation private bash systemd-sandbox.sh DIR
@@ -7,8 +7,11 @@
 # namespace) mounted at DIR/root; systemd starts there on a target of its own that pulls in nothing
 # of this machine's enabled services. The network namespace is the machine's: the agent reaches
 # test servers on 127.0.0.1. Enter it with nsenter -t PID -m -p -u -i -r -w (PID: systemd's).
+# KEEP: directories of this machine bound at the same path inside (e.g. the built packages), which the
+# sandbox's own /tmp would otherwise hide when they lie under /tmp.
 set -euo pipefail
 dir="$1"
+shift
 mount -t tmpfs -o mode=0755 tmpfs "$dir"
 mkdir "$dir/upper" "$dir/work" "$dir/root"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
@@ -18,6 +21,10 @@ mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
 mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+for keep in "$@"; do
+  mkdir -p "$root$keep"
+  mount --bind "$keep" "$root$keep"
+done
 
 # none of this machine's services (databases, brokers) may start twice: their wants go, and every
 # early-boot unit that would touch the shared kernel or /dev (sysctl, modules, udev, binfmt,

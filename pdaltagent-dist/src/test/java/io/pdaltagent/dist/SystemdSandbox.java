@@ -36,7 +36,9 @@ final class SystemdSandbox implements AutoCloseable {
         Files.createDirectories(dir);
         Path log = dir.resolveSibling(dir.getFileName() + ".systemd.log");
         ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "--pid", "--fork", "--uts", "--ipc",
-                "--propagation", "private", "bash", DistArtifacts.testScript("systemd-sandbox.sh").toString(), dir.toString())
+                "--propagation", "private", "bash", DistArtifacts.testScript("systemd-sandbox.sh").toString(), dir.toString(),
+                // the built packages stay visible inside, also when the tree is under /tmp (a tmpfs there)
+                DistArtifacts.deb().getParent().toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().clear();
         pb.environment().putAll(Command.HOST_ENV);
