@@ -403,12 +403,13 @@ public final class SqliteEventQueue implements EventQueue {
         return n;
     }
 
-    @Override
-    public List<QueuedItem> listDead(String keyOrNull, int limit) {
+    /** Items in {@code state}, oldest first, for one key or all, at most {@code limit}. */
+    private List<QueuedItem> listIn(DeliveryState state, String keyOrNull, int limit) {
         return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE state = 4"
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE state = ?"
                     + (keyOrNull == null ? "" : " AND ordering_key = ?") + " ORDER BY seq LIMIT ?")) {
                 int i = 1;
+                ps.setInt(i++, state.code);
                 if (keyOrNull != null) {
                     ps.setString(i++, keyOrNull);
                 }
@@ -422,6 +423,11 @@ public final class SqliteEventQueue implements EventQueue {
                 return out;
             }
         });
+    }
+
+    @Override
+    public List<QueuedItem> listDead(String keyOrNull, int limit) {
+        return listIn(DeliveryState.DEAD, keyOrNull, limit);
     }
 
     /** One scan of the items per 500 keys (dedup_key has no index: this runs only in crash recovery). */
@@ -548,23 +554,7 @@ public final class SqliteEventQueue implements EventQueue {
 
     @Override
     public List<QueuedItem> listSuppressed(String keyOrNull, int limit) {
-        return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE state = 5"
-                    + (keyOrNull == null ? "" : " AND ordering_key = ?") + " ORDER BY seq LIMIT ?")) {
-                int i = 1;
-                if (keyOrNull != null) {
-                    ps.setString(i++, keyOrNull);
-                }
-                ps.setInt(i, limit);
-                List<QueuedItem> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(read(rs));
-                    }
-                }
-                return out;
-            }
-        });
+        return listIn(DeliveryState.SUPPRESSED, keyOrNull, limit);
     }
 
     @Override
