@@ -1,5 +1,6 @@
 // pdaltagent dashboard: plain JS, no build step. Polls the JSON API of the page on view every
-// POLL_MS and re-renders only when the answer changed. Changes carry the page's CSRF token.
+// POLL_MS and re-renders only when the answer's text changed. Changes carry the page's CSRF token.
+// The keys table draws only the rows in view (see drawRows), so 20,000 keys cost what 60 do.
 "use strict";
 (function () {
   const POLL_MS = 3000;
@@ -8,7 +9,6 @@
   const role = document.querySelector('meta[name="role"]').content;
   const mayChange = role === "admin";
   const last = {};
-  let keysData = null;
   let timer = null;
   const selected = new Set();
 
@@ -29,12 +29,17 @@
     el.className = "status" + (bad ? " bad" : "");
   }
 
-  async function get(name) {
+  // the answer's text: the caller compares it with the last one and parses only what changed
+  async function getText(name) {
     const r = await fetch(API + name, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (r.status === 401) { location.reload(); throw new Error("session ended"); }
-    const body = await r.json();
-    if (!r.ok) throw new Error(body.error || ("HTTP " + r.status));
-    return body;
+    const text = await r.text();
+    if (!r.ok) {
+      let msg = "HTTP " + r.status;
+      try { msg = JSON.parse(text).error || msg; } catch (e) { /* not JSON */ }
+      throw new Error(msg);
+    }
+    return text;
   }
   async function change(name, payload) {
     const r = await fetch(API + name, {
@@ -51,6 +56,7 @@
       const b = await change(name, payload);
       status(what + ": " + fmt(b.retried != null ? b.retried : b.purged) + " event(s)");
       selected.clear();
+      updateSelection();
       Object.keys(last).forEach((k) => delete last[k]);
       refresh();
     } catch (e) {
@@ -99,43 +105,140 @@
     $("charts").innerHTML = ["accepted", "delivered", "retried", "dead"].map((s) => chart(s, h[s], h.start_minute_epoch_seconds)).join("");
   }
 
-  function renderKeys() {
-    if (!keysData) return;
-    const f = $("key-filter").value.trim().toLowerCase();
-    const by = $("key-sort").value;
-    const onlyDead = $("key-only-dead").checked;
-    let rows = keysData.keys;
-    if (f) rows = rows.filter((k) => k.key.toLowerCase().includes(f));
-    if (onlyDead) rows = rows.filter((k) => k.dead > 0);
-    rows = rows.slice().sort(by === "key" ? (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : (a, b) => b[by] - a[by]);
-    const t = keysData.totals;
-    $("key-summary").textContent = fmt(rows.length) + " of " + fmt(t.keys) + " keys shown · pending " + fmt(t.pending) +
-      " · dead " + fmt(t.dead) + " · throttled keys " + fmt(t.throttled_keys);
-    const parts = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const k = rows[i];
-      parts[i] = "<tr><td><code>" + esc(k.key) + '</code></td><td class="n">' + fmt(k.pending) + '</td><td class="n">' + fmt(k.succeeded) +
-        '</td><td class="n' + (k.dead ? " bad" : "") + '">' + fmt(k.dead) + "</td><td>" + (k.throttled ? "yes" : "no") + "</td><td>" +
-        (k.dead && mayChange ? '<button type="button" class="change" data-retry="' + esc(k.ref) + '">Retry ' + fmt(k.dead) + " dead</button>" : "") +
-        "</td></tr>";
+  // Keys: the rows live in columns (arrays), filtering and sorting produce an index list (view),
+  // and only the rows in the scroll box's window (plus OVERSCAN) are in the DOM; spacer rows stand
+  // for the rest, so the scroll bar and aria-rowcount still describe every row.
+  const OVERSCAN = 10;
+  const FILTER_DEBOUNCE_MS = 80;
+  const SORTS = { pending: 2, succeeded: 3, dead: 4, key: 1 };
+  let K = null;           // {ref, key, lower, pending, succeeded, dead, throttled, n}
+  let sorted = {};        // sort name -> Int32Array of every row index, sorted
+  let view = new Int32Array(0);
+  let rowH = 0, drawn = "", keysRenders = 0, filterTimer = null;
+
+  function loadKeys(d) {
+    const rows = d.rows, n = rows.length;
+    K = { ref: new Array(n), key: new Array(n), lower: new Array(n), pending: new Float64Array(n),
+      succeeded: new Float64Array(n), dead: new Float64Array(n), throttled: new Uint8Array(n), n, totals: d.totals };
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      K.ref[i] = r[0]; K.key[i] = r[1]; K.lower[i] = String(r[1]).toLowerCase();
+      K.pending[i] = r[2]; K.succeeded[i] = r[3]; K.dead[i] = r[4]; K.throttled[i] = r[5];
     }
-    document.querySelector("#keys-table tbody").innerHTML = parts.join("");
+    sorted = {};
+    updateView();
   }
 
+  function order(by) {
+    if (sorted[by]) return sorted[by];
+    const idx = new Int32Array(K.n);
+    for (let i = 0; i < K.n; i++) idx[i] = i;
+    const keys = K.key;
+    const byKey = (a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b);
+    if (by === "key") idx.sort(byKey);
+    else { const c = K[by]; idx.sort((a, b) => c[b] - c[a] || byKey(a, b)); }
+    sorted[by] = idx;
+    return idx;
+  }
+
+  function updateView() {
+    if (!K) return;
+    const f = $("key-filter").value.trim().toLowerCase();
+    const by = SORTS[$("key-sort").value] ? $("key-sort").value : "pending";
+    const onlyDead = $("key-only-dead").checked;
+    const all = order(by);
+    if (!f && !onlyDead) view = all;
+    else {
+      const out = new Int32Array(all.length);
+      let m = 0;
+      for (let j = 0; j < all.length; j++) {
+        const i = all[j];
+        if (onlyDead && !(K.dead[i] > 0)) continue;
+        if (f && K.lower[i].indexOf(f) < 0) continue;
+        out[m++] = i;
+      }
+      view = out.subarray(0, m);
+    }
+    document.querySelectorAll("#keys-table thead th[data-sort]").forEach((th) => {
+      th.setAttribute("aria-sort", th.dataset.sort === by ? (by === "key" ? "ascending" : "descending") : "none");
+    });
+    $("keys-table").setAttribute("aria-rowcount", String(view.length + 1));
+    const t = K.totals;
+    $("key-summary").textContent = fmt(view.length) + " of " + fmt(t.keys) + " keys shown · pending " + fmt(t.pending) +
+      " · dead " + fmt(t.dead) + " · throttled keys " + fmt(t.throttled_keys);
+    drawn = "";
+    drawRows();
+    document.body.dataset.keysRenders = String(++keysRenders);
+  }
+
+  function keyRow(pos) {
+    const i = view[pos], dead = K.dead[i];
+    return '<tr aria-rowindex="' + (pos + 2) + '"><td><code>' + esc(K.key[i]) + '</code></td><td class="n">' + fmt(K.pending[i]) +
+      '</td><td class="n">' + fmt(K.succeeded[i]) + '</td><td class="n' + (dead ? " bad" : "") + '">' + fmt(dead) + "</td><td>" +
+      (K.throttled[i] ? "yes" : "no") + "</td><td>" +
+      (dead && mayChange ? '<button type="button" class="change" data-retry="' + esc(K.ref[i]) + '">Retry ' + fmt(dead) + " dead</button>" : "") +
+      "</td></tr>";
+  }
+
+  // the rows in the scroll box's window; a no-op when that window is already drawn
+  function drawRows() {
+    const box = $("keys-scroll"), body = document.querySelector("#keys-table tbody");
+    if (!K || box.offsetParent === null) return;
+    const head = document.querySelector("#keys-table thead").offsetHeight;
+    const h = rowH || 33;
+    const top = Math.max(0, box.scrollTop - head);
+    const first = Math.max(0, Math.floor(top / h) - OVERSCAN);
+    const last = Math.min(view.length, Math.ceil((top + box.clientHeight) / h) + OVERSCAN);
+    const sig = first + ":" + last + ":" + view.length;
+    if (sig === drawn) return;
+    drawn = sig;
+    const focused = document.activeElement && body.contains(document.activeElement) ? document.activeElement.dataset.retry : null;
+    const parts = ['<tr class="pad" aria-hidden="true"><td colspan="6"></td></tr>'];
+    for (let p = first; p < last; p++) parts.push(keyRow(p));
+    parts.push('<tr class="pad" aria-hidden="true"><td colspan="6"></td></tr>');
+    body.innerHTML = parts.join("");
+    if (!rowH && last > first) {
+      rowH = body.children[1].getBoundingClientRect().height || 33;
+      if (rowH !== h) { drawn = ""; drawRows(); return; }
+    }
+    body.firstElementChild.firstElementChild.style.height = first * h + "px";
+    body.lastElementChild.firstElementChild.style.height = (view.length - last) * h + "px";
+    if (focused) {
+      const b = body.querySelector('button[data-retry="' + focused + '"]');
+      if (b) b.focus({ preventScroll: true });
+    }
+  }
+
+  let deadSeqs = [];
   function renderDead(d) {
+    deadSeqs = d.events.map((e) => String(e.seq));
+    for (const s of [...selected]) if (!deadSeqs.includes(s)) selected.delete(s);
     $("dead-summary").textContent = d.events.length === 0 ? "No dead events." :
-      fmt(d.events.length) + " dead event(s), oldest first" + (d.more ? " (more not shown)" : "") +
-      ". Retry and purge act on every dead event of the event's key.";
+      fmt(d.events.length) + " dead event(s), oldest first" + (d.more ? " (more not shown)" : "") + ".";
     $("dead-list").innerHTML = d.events.map((e) =>
       '<li class="dead-event" data-seq="' + e.seq + '"><div class="dead-head">' +
-      (mayChange ? '<input type="checkbox" id="sel-' + e.seq + '" data-ref="' + esc(e.ref) + '" data-seq="' + e.seq + '"' +
+      (mayChange ? '<input type="checkbox" id="sel-' + e.seq + '" data-seq="' + e.seq + '"' +
         (selected.has(String(e.seq)) ? " checked" : "") + '><label for="sel-' + e.seq + '">Event ' + e.seq + "</label>" : "<strong>Event " + e.seq + "</strong>") +
       " · key <code>" + esc(e.key) + "</code> · " + esc(e.attempts) + " attempt(s) · accepted " + esc(e.accepted_at) +
-      (mayChange ? ' <button type="button" class="change" data-retry="' + esc(e.ref) + '">Retry key</button>' +
-        ' <button type="button" class="change danger" data-purge="' + esc(e.ref) + '">Purge key</button>' : "") +
+      (mayChange ? ' <span class="actions"><button type="button" class="change" data-retry-seq="' + e.seq + '" aria-label="Retry event ' + e.seq + '">Retry</button>' +
+        ' <button type="button" class="change danger" data-purge-seq="' + e.seq + '" aria-label="Purge event ' + e.seq + '">Purge</button>' +
+        ' <button type="button" class="change secondary" data-retry="' + esc(e.ref) + '">Retry key</button>' +
+        ' <button type="button" class="change danger" data-purge="' + esc(e.ref) + '">Purge key</button></span>' : "") +
       '</div><p class="answer"><span class="label">PagerDuty answered</span> ' +
       (e.last_status ? "<strong>HTTP " + e.last_status + "</strong> " : "") + "<code>" + esc(e.last_error || "no answer") + "</code></p>" +
       "<details><summary>Body</summary><pre>" + esc(e.body) + "</pre></details></li>").join("");
+    updateSelection();
+  }
+
+  // the select-all box (checked, unchecked or mixed) and the selection buttons' counts
+  function updateSelection() {
+    const all = $("dead-select-all"), n = selected.size;
+    all.checked = n > 0 && n === deadSeqs.length;
+    all.indeterminate = n > 0 && n < deadSeqs.length;
+    all.disabled = deadSeqs.length === 0;
+    $("retry-selected").textContent = "Retry selected (" + n + ")";
+    $("purge-selected").textContent = "Purge selected (" + n + ")";
+    $("retry-selected").disabled = $("purge-selected").disabled = n === 0;
   }
 
   function renderSuppressed(d) {
@@ -175,7 +278,7 @@
 
   const pages = {
     overview: ["overview", renderOverview],
-    keys: ["keys", (d) => { keysData = d; renderKeys(); }],
+    keys: ["keys", loadKeys],
     dead: ["dead", renderDead],
     suppressed: ["suppressed", renderSuppressed],
     poller: ["overview?minutes=1", renderPoller],
@@ -192,11 +295,10 @@
     const page = current();
     const [api, render] = pages[page];
     try {
-      const d = await get(api);
-      const text = JSON.stringify(d);
+      const text = await getText(api);
       if (last[page] !== text) {
         last[page] = text;
-        render(d);
+        render(JSON.parse(text));
       }
       document.body.dataset.loaded = page;
       if ($("status").className === "status bad" && $("status").textContent.startsWith("Cannot")) status("");
@@ -217,10 +319,14 @@
     refresh();
   }
 
+  const seqs = (list) => list.map(Number);
   document.addEventListener("click", (ev) => {
     const b = ev.target.closest("button");
     if (!b) return;
-    if (b.dataset.retry) act("retry", { ref: b.dataset.retry }, "Retry");
+    if (b.dataset.retrySeq) act("retry", { seqs: seqs([b.dataset.retrySeq]) }, "Retry");
+    else if (b.dataset.purgeSeq) {
+      if (confirm("Purge dead event " + b.dataset.purgeSeq + "? It cannot be recovered.")) act("purge", { seqs: seqs([b.dataset.purgeSeq]) }, "Purge");
+    } else if (b.dataset.retry) act("retry", { ref: b.dataset.retry }, "Retry");
     else if (b.dataset.purge) {
       if (confirm("Purge every dead event of this key? They cannot be recovered.")) act("purge", { ref: b.dataset.purge }, "Purge");
     }
@@ -229,26 +335,38 @@
     const c = ev.target;
     if (c.matches && c.matches('#dead-list input[type="checkbox"]')) {
       if (c.checked) selected.add(c.dataset.seq); else selected.delete(c.dataset.seq);
+      updateSelection();
     }
   });
-  function selectedRefs() {
-    return [...new Set([...document.querySelectorAll('#dead-list input[type="checkbox"]:checked')].map((c) => c.dataset.ref))];
-  }
-  async function each(name, what) {
-    const refs = selectedRefs();
-    if (refs.length === 0) { status("Select at least one dead event first.", true); return; }
-    for (const ref of refs) await act(name, { ref }, what);
-  }
-  $("retry-selected").addEventListener("click", () => each("retry", "Retry"));
-  $("purge-selected").addEventListener("click", () => {
-    if (confirm("Purge every dead event of the selected events' keys?")) each("purge", "Purge");
+  $("dead-select-all").addEventListener("change", (ev) => {
+    if (ev.target.checked) deadSeqs.forEach((s) => selected.add(s)); else selected.clear();
+    document.querySelectorAll('#dead-list input[type="checkbox"]').forEach((c) => { c.checked = selected.has(c.dataset.seq); });
+    updateSelection();
   });
-  $("retry-all").addEventListener("click", () => act("retry", { all: true }, "Retry all"));
+  $("retry-selected").addEventListener("click", () => {
+    if (selected.size > 0) act("retry", { seqs: seqs([...selected]) }, "Retry");
+  });
+  $("purge-selected").addEventListener("click", () => {
+    if (selected.size > 0 && confirm("Purge the " + selected.size + " selected dead event(s)? They cannot be recovered.")) {
+      act("purge", { seqs: seqs([...selected]) }, "Purge");
+    }
+  });
+  $("retry-all").addEventListener("click", () => {
+    if (confirm("Retry every dead event of every key?")) act("retry", { all: true }, "Retry all");
+  });
   $("logout").addEventListener("click", async () => {
     await fetch("/dashboard/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
     location.reload();
   });
-  ["key-filter", "key-sort", "key-only-dead"].forEach((id) => $(id).addEventListener("input", renderKeys));
+  $("key-filter").addEventListener("input", () => { clearTimeout(filterTimer); filterTimer = setTimeout(updateView, FILTER_DEBOUNCE_MS); });
+  ["key-sort", "key-only-dead"].forEach((id) => $(id).addEventListener("change", updateView));
+  let drawQueued = false;
+  $("keys-scroll").addEventListener("scroll", () => {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => { drawQueued = false; drawRows(); });
+  }, { passive: true });
+  window.addEventListener("resize", () => { rowH = 0; drawn = ""; drawRows(); });
   $("role-badge").textContent = mayChange ? "admin" : "read-only";
   if (!mayChange) document.querySelectorAll(".change").forEach((b) => { b.hidden = true; });
   window.addEventListener("hashchange", show);

@@ -4,6 +4,7 @@
 //   node dashboard-browser.cjs dead       ADMIN_URL
 //   node dashboard-browser.cjs retry      ADMIN_URL SEQ
 //   node dashboard-browser.cjs refused    ADMIN_URL ADMIN_TOKEN READ_TOKEN
+//   node dashboard-browser.cjs password   ADMIN_URL PASSWORD SEQ_A SEQ_B SEQ_C
 //   node dashboard-browser.cjs screenshots ADMIN_URL OUT_DIR
 //   node dashboard-browser.cjs keysbench  ADMIN_URL RUNS
 // NODE_PATH must name the node_modules holding playwright-core; CHROMIUM may override the browser.
@@ -61,7 +62,7 @@ const commands = {
     const { page, errors } = await open(browser);
     await page.goto(base + "/dashboard#dead");
     await loaded(page, "dead");
-    await page.click('.dead-event[data-seq="' + seq + '"] button[data-retry]');
+    await page.click('.dead-event[data-seq="' + seq + '"] button[data-retry-seq]');
     await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Retry"));
     const status = (await page.textContent("#status")).trim();
     return { status, errors };
@@ -123,12 +124,53 @@ const commands = {
     return out;
   },
 
+  // logs in with the dashboard password (a wrong one first), then purges a selection of two dead
+  // events (A, B) and retries a third (C) with its own button
+  async password(browser) {
+    const [password, a, b, c] = args;
+    const out = {};
+    const { page, context, errors } = await open(browser);
+    page.on("dialog", (d) => { out.dialog = d.message(); d.accept(); });
+    await page.goto(base + "/dashboard");
+    out.label = (await page.textContent("label[for=token]")).trim();
+    await page.fill("#token", "not the password at all");
+    await page.click("button[type=submit]");
+    out.wrong = (await page.textContent(".error")).trim();
+    await page.fill("#token", password);
+    await Promise.all([page.waitForURL(/\/dashboard$/), page.click("button[type=submit]")]);
+    await page.goto(base + "/dashboard#dead");
+    await loaded(page, "dead");
+    out.role = (await page.textContent("#role-badge")).trim();
+    const checked = () => page.$$eval('#dead-list input[type="checkbox"]:checked', (cs) => cs.length);
+    await page.check("#dead-select-all");
+    out.allChecked = await checked();
+    out.allLabel = (await page.textContent("#retry-selected")).trim();
+    await page.uncheck("#dead-select-all");
+    out.noneChecked = await checked();
+    await page.check("#sel-" + a);
+    await page.check("#sel-" + b);
+    out.mixed = await page.$eval("#dead-select-all", (e) => e.indeterminate);
+    out.purgeLabel = (await page.textContent("#purge-selected")).trim();
+    await page.click("#purge-selected");
+    await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Purge"));
+    out.purgeStatus = (await page.textContent("#status")).trim();
+    await page.waitForFunction(() => document.querySelectorAll(".dead-event").length === 1);
+    out.remaining = await page.$$eval(".dead-event", (els) => els.map((e) => Number(e.dataset.seq)));
+    await page.click('.dead-event[data-seq="' + c + '"] button[data-retry-seq]');
+    await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Retry"));
+    out.retryStatus = (await page.textContent("#status")).trim();
+    out.cookie = (await context.cookies()).map((k) => ({ name: k.name, httpOnly: k.httpOnly, sameSite: k.sameSite, secure: k.secure }));
+    out.errors = errors;
+    await context.close();
+    return out;
+  },
+
   async screenshots(browser) {
     const dir = args[0];
     const shots = [];
     for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 780 }]]) {
       const { page } = await open(browser, { viewport, deviceScaleFactor: 1 });
-      for (const name of ["overview", "keys", "dead", "poller", "config"]) {
+      for (const name of ["overview", "keys", "dead", "suppressed", "poller", "config"]) {
         await page.goto(base + "/dashboard#" + name);
         await loaded(page, name);
         const file = dir + "/" + name + "-" + label + ".png";
@@ -139,31 +181,59 @@ const commands = {
     return { shots };
   },
 
+  // first render (navigation to rows painted), then a filter keystroke, a sort and a scroll, each
+  // from the input to the rows painted; rows = <tr> in the DOM, shown = rows the table stands for
   async keysbench(browser) {
     const runs = Number(args[0] || 5);
     const { page, errors } = await open(browser);
+    const painted = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const renders = () => page.evaluate(() => Number(document.body.dataset.keysRenders || 0));
+    const rerendered = (before) => page.waitForFunction((n) => Number(document.body.dataset.keysRenders || 0) > n, before);
     const times = [];
-    let rows = 0;
     for (let i = 0; i < runs; i++) {
       const t0 = Date.now();
       await page.goto(base + "/dashboard#keys");
-      await loaded(page, "keys");
-      // the rows are in the DOM and laid out once the next frame is painted
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.waitForSelector("#keys-table tbody tr[aria-rowindex]", { state: "attached" });
+      await painted();
       times.push(Date.now() - t0);
-      rows = await page.$$eval("#keys-table tbody tr", (t) => t.length);
     }
-    const t0 = Date.now();
-    await page.fill("#key-filter", "1");
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const filterMs = Date.now() - t0;
-    return { rows, times, filterMs, errors };
+    const rows = await page.$$eval("#keys-table tbody tr", (t) => t.length);
+    const shown = Number(await page.getAttribute("#keys-table", "aria-rowcount")) - 1;
+    const filterMs = [], sortMs = [], scrollMs = [];
+    for (let i = 0; i < runs; i++) {
+      let before = await renders();
+      let t0 = Date.now();
+      await page.fill("#key-filter", String(i + 1));
+      await rerendered(before);
+      await painted();
+      filterMs.push(Date.now() - t0);
+      await page.fill("#key-filter", "");
+      await rerendered(before + 1);
+      before = await renders();
+      t0 = Date.now();
+      await page.selectOption("#key-sort", i % 2 === 0 ? "key" : "pending");
+      await rerendered(before);
+      await painted();
+      sortMs.push(Date.now() - t0);
+      t0 = Date.now();
+      await page.$eval("#keys-scroll", (b, f) => { b.scrollTop = b.scrollHeight * f; }, (i + 1) / (runs + 1));
+      await page.waitForFunction(() => {
+        const box = document.getElementById("keys-scroll").getBoundingClientRect();
+        return [...document.querySelectorAll("#keys-table tbody tr[aria-rowindex]")].some((r) => {
+          const t = r.getBoundingClientRect().top;
+          return t >= box.top + 40 && t < box.bottom;
+        });
+      });
+      await painted();
+      scrollMs.push(Date.now() - t0);
+    }
+    return { shown, rows, times, filterMs, sortMs, scrollMs, errors };
   },
 };
 
 (async () => {
   if (!commands[cmd] || !base) {
-    console.error("usage: dashboard-browser.cjs overview|dead|retry|refused|screenshots|keysbench ADMIN_URL [...]");
+    console.error("usage: dashboard-browser.cjs overview|dead|retry|refused|password|screenshots|keysbench ADMIN_URL [...]");
     process.exit(2);
   }
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium",

@@ -191,7 +191,8 @@ public final class Agent implements AutoCloseable {
                     // a Jetty handler belongs to one server: the same answers, a second instance
                     new AdminHandler(queue, metrics, clock, version()),
                     new DashboardHandler(new DashboardData(queue, metrics, history, clock, version(), configRows),
-                            new DashboardAuth(config.admin().token(), config.admin().readToken(), clock), version())),
+                            new DashboardAuth(config.admin().token(), config.admin().readToken(),
+                                    config.admin().passwordHash(), clock), version())),
                     config.delivery().shutdownGrace());
             adminListener.start();
             server = new IngestServer(config.ingest(), handlers, config.delivery().shutdownGrace());

@@ -143,6 +143,19 @@ final class ApiQueueBackend implements QueueBackend {
     }
 
     @Override
+    public JsonNode retrySeqs(java.util.List<Long> seqs) {
+        return call("POST", "/retry", Map.of("seqs", seqs));
+    }
+
+    @Override
+    public JsonNode purgeSeqs(java.util.List<Long> seqs) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("state", QueueAdmin.stateName(DeliveryState.DEAD));
+        body.put("seqs", seqs);
+        return call("POST", "/purge", body);
+    }
+
+    @Override
     public boolean direct() {
         return false;
     }

@@ -109,6 +109,16 @@ final class DirectQueueBackend implements QueueBackend {
     }
 
     @Override
+    public JsonNode retrySeqs(java.util.List<Long> seqs) {
+        return run(() -> admin.retry(seqs));
+    }
+
+    @Override
+    public JsonNode purgeSeqs(java.util.List<Long> seqs) {
+        return run(() -> admin.purge(seqs));
+    }
+
+    @Override
     public boolean direct() {
         return true;
     }

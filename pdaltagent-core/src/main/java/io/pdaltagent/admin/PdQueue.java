@@ -110,7 +110,7 @@ public final class PdQueue {
                 out.print(c.json() ? json(doc) : PdQueueFormat.status(doc));
             }
             case "retry" -> {
-                JsonNode doc = b.retry(key);
+                JsonNode doc = c.seqs().isEmpty() ? b.retry(key) : b.retrySeqs(c.seqs());
                 out.print(c.json() ? json(doc) : PdQueueFormat.retried(doc));
                 if (b.direct() && doc.path("retried").asLong() > 0) {
                     err.println(PdQueueArgs.PROG + ": the agent is not running; they are sent when it starts");
@@ -138,6 +138,19 @@ public final class PdQueue {
 
     private static int purge(PdQueueArgs.Command c, QueueBackend b, InputStream in, PrintStream out, PrintStream err) {
         DeliveryState state = c.purgeState();
+        if (!c.seqs().isEmpty()) {
+            if (!c.yes()) {
+                err.print("Purge " + c.seqs().size() + " chosen event(s) where they are dead? [y/N] ");
+                err.flush();
+                if (!confirmed(in)) {
+                    err.println("Nothing purged.");
+                    return 1;
+                }
+            }
+            JsonNode doc = b.purgeSeqs(c.seqs());
+            out.print(c.json() ? json(doc) : PdQueueFormat.purged(doc, state));
+            return 0;
+        }
         if (!c.yes()) {
             JsonNode totals = b.status(c.key()).path("totals");
             long n = totals.path(state == DeliveryState.DEAD ? "dead" : "succeeded").asLong();

@@ -13,15 +13,17 @@ import java.util.Map;
  *
  * <pre>
  * pd-queue status [-k KEY] [--json]
- * pd-queue retry (-k KEY | -a) [--json]
+ * pd-queue retry (-k KEY | -a | --seq N...) [--json]
  * pd-queue list [-k KEY] [--limit N] [--json]
  * pd-queue show SEQ [--json]
- * pd-queue purge [--dead | --delivered] [-k KEY] [--yes] [--json]
+ * pd-queue purge [--dead | --delivered] [-k KEY | --seq N...] [--yes] [--json]
  * </pre>
  *
  * Options may come in any order, as {@code --opt VALUE}, {@code --opt=VALUE}, {@code -kVALUE} or a
  * unique prefix of a long name; {@code --} ends the options: the shared argparse-style parser of
- * every command, {@link Args}.
+ * every command, {@link Args}. {@code --seq} (repeatable, or a comma list) goes beyond PagerDuty
+ * Agent, which knew only whole keys; it excludes {@code -k} and {@code -a}, and without it retry keeps
+ * PagerDuty Agent's checks and words.
  */
 public final class PdQueueArgs {
     public static final String PROG = "pd-queue";
@@ -32,10 +34,10 @@ public final class PdQueueArgs {
             "", "usage: pd-queue [-h] [--version] {status,retry,list,show,purge,suppressed} ...",
             "suppressed", "usage: pd-queue suppressed [-h] [-k SERVICE_KEY] [--limit N] [--json]",
             "status", "usage: pd-queue status [-h] [-k SERVICE_KEY] [--json]",
-            "retry", "usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--json]",
+            "retry", "usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--seq SEQ] [--json]",
             "list", "usage: pd-queue list [-h] [-k SERVICE_KEY] [--limit N] [--json]",
             "show", "usage: pd-queue show [-h] [--json] SEQ",
-            "purge", "usage: pd-queue purge [-h] [--dead | --delivered] [-k SERVICE_KEY] [-y] [--json]");
+            "purge", "usage: pd-queue purge [-h] [--dead | --delivered] [-k SERVICE_KEY] [--seq SEQ] [-y] [--json]");
 
     private PdQueueArgs() {
     }
@@ -52,9 +54,13 @@ public final class PdQueueArgs {
      * @param yes purge: no confirmation question
      * @param json print the admin API's JSON document instead of the table
      * @param text what to print for help
+     * @param seqs retry, purge: the chosen events (--seq), empty when whole keys are meant
      */
     public record Command(String command, String key, boolean all, int limit, long seq, DeliveryState purgeState,
-                          boolean yes, boolean json, String text) {
+                          boolean yes, boolean json, String text, List<Long> seqs) {
+        public Command {
+            seqs = seqs == null ? List.of() : List.copyOf(seqs);
+        }
     }
 
     /** A command line that cannot be run: {@link #getMessage()} is what argparse would print. */
@@ -81,7 +87,7 @@ public final class PdQueueArgs {
             return help(mainHelp());
         }
         if (first.equals("--version") || first.equals("-V")) {
-            return new Command("version", null, false, 0, 0, null, false, false, null);
+            return new Command("version", null, false, 0, 0, null, false, false, null, null);
         }
         if (!COMMANDS.contains(first)) {
             throw new UsageException("", first.startsWith("-") ? "unrecognized arguments: " + first
@@ -97,9 +103,9 @@ public final class PdQueueArgs {
             spec.value("-k", "--service-key", "--routing-key", "--key");
         }
         switch (cmd) {
-            case "retry" -> spec.flag("-a", "--all-keys", "--all");
+            case "retry" -> spec.flag("-a", "--all-keys", "--all").value("--seq");
             case "list", "suppressed" -> spec.value("--limit", "-n");
-            case "purge" -> spec.flag("--dead").flag("--delivered").flag("--yes", "-y");
+            case "purge" -> spec.flag("--dead").flag("--delivered").flag("--yes", "-y").value("--seq");
             default -> { }
         }
         return spec;
@@ -150,11 +156,23 @@ public final class PdQueueArgs {
         if (!positional.isEmpty()) {
             throw new UsageException(cmd, "unrecognized arguments: " + String.join(" ", positional));
         }
+        List<Long> seqs = seqs(cmd, parsed);
+        if (!seqs.isEmpty()) {
+            if (key != null) {
+                throw new UsageException(cmd, "argument --seq: not allowed with argument " + KEY_OPT);
+            }
+            if (all) {
+                throw new UsageException(cmd, "argument --seq: not allowed with argument -a/--all-keys");
+            }
+            if (purge == DeliveryState.DELIVERED) {
+                throw new UsageException(cmd, "argument --seq: not allowed with argument --delivered (only dead events)");
+            }
+        }
         long seq = 0;
         switch (cmd) {
             case "retry" -> {
                 // PagerDuty Agent's own checks and words
-                if (key == null && !all) {
+                if (key == null && !all && seqs.isEmpty()) {
                     throw new UsageException(cmd, QueueAdmin.RETRY_NEITHER);
                 }
                 if (key != null && all) {
@@ -178,7 +196,34 @@ public final class PdQueueArgs {
             default -> { }
         }
         return new Command(cmd, key, all, limit == null ? QueueAdmin.DEFAULT_LIST_LIMIT : limit, seq,
-                purge == null ? DeliveryState.DEAD : purge, yes, json, null);
+                purge == null ? DeliveryState.DEAD : purge, yes, json, null, seqs);
+    }
+
+    /** Every {@code --seq} value (repeated, or comma lists), duplicates dropped; at most {@link QueueAdmin#MAX_SEQS}. */
+    private static List<Long> seqs(String cmd, Args parsed) throws UsageException {
+        java.util.LinkedHashSet<Long> out = new java.util.LinkedHashSet<>();
+        for (Args.Given g : parsed.given()) {
+            if (!g.id().equals("--seq")) {
+                continue;
+            }
+            for (String part : g.value().split(",", -1)) {
+                long n;
+                try {
+                    n = Long.parseLong(part.trim());
+                } catch (NumberFormatException e) {
+                    n = -1;
+                }
+                if (n < 1) {
+                    throw new UsageException(cmd, "argument --seq: invalid value: '" + part
+                            + "' (an event's sequence number, as pd-queue list shows it)");
+                }
+                out.add(n);
+            }
+        }
+        if (out.size() > QueueAdmin.MAX_SEQS) {
+            throw new UsageException(cmd, "argument --seq: at most " + QueueAdmin.MAX_SEQS + " events at once");
+        }
+        return List.copyOf(out);
     }
 
     private static int number(String cmd, String option, String v) throws UsageException {
@@ -190,7 +235,7 @@ public final class PdQueueArgs {
     }
 
     private static Command help(String text) {
-        return new Command("help", null, false, 0, 0, null, false, false, text);
+        return new Command("help", null, false, 0, 0, null, false, false, text, null);
     }
 
     /** The usage line of a command ("" for pd-queue itself). */
@@ -229,7 +274,8 @@ public final class PdQueueArgs {
                     + "PagerDuty or expired); 'throttled' marks a key waiting out a retry.\n";
             case "retry" -> "Set up 'dead' PagerDuty events for retry.\n\noptional arguments:\n" + h + k
                     + "                        retry events in given Service API Key (not to be used with -a)\n"
-                    + "  -a, --all-keys        retry events in all Service API Keys (not to be used with -k)\n" + json;
+                    + "  -a, --all-keys        retry events in all Service API Keys (not to be used with -k)\n"
+                    + "  --seq SEQ             retry this dead event only (repeatable, or SEQ,SEQ; see pd-queue list)\n" + json;
             case "list" -> "List dead events, oldest first, with PagerDuty's answer.\n\noptional arguments:\n" + h + k
                     + "                        list dead events of given Service API Key only\n"
                     + "  --limit N             list at most N events (default " + QueueAdmin.DEFAULT_LIST_LIMIT + ")\n" + json;
@@ -240,6 +286,7 @@ public final class PdQueueArgs {
                     + "  --dead                purge dead events (the default)\n"
                     + "  --delivered           purge the records of delivered events\n" + k
                     + "                        purge events of given Service API Key only\n"
+                    + "  --seq SEQ             purge this dead event only (repeatable, or SEQ,SEQ; see pd-queue list)\n"
                     + "  -y, --yes             do not ask for confirmation (required without a terminal)\n" + json;
             case "suppressed" -> "Count per key and rule, then list (oldest first), the events a rule, maintenance\n"
                     + "window or plugin suppressed at ingest: kept, never delivered.\n\noptional arguments:\n" + h + k

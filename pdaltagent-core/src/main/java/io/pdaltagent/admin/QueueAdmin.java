@@ -1,5 +1,6 @@
 package io.pdaltagent.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pdaltagent.queue.DeliveryState;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.KeyStats;
@@ -9,6 +10,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,10 +25,10 @@ import java.util.regex.Pattern;
  * <pre>
  * status  {"keys":[{"key":K,"pending":N,"succeeded":N,"dead":N,"throttled":B}...],
  *          "totals":{"pending":N,"succeeded":N,"dead":N,"throttled_keys":N}}
- * retry   {"retried":N}
+ * retry   {"retried":N}                            of a key, of all keys, or of chosen events ({"seqs":[N...]})
  * dead    {"events":[EVENT...],"more":B}            oldest first; "more" when the limit cut the list
  * event   EVENT plus "content_type" and "body" (the stored body as text)
- * purge   {"purged":N}
+ * purge   {"purged":N}                             dead or delivered of a key or all; or chosen dead events
  * EVENT   {"seq":N,"key":K,"dedup_key":S|null,"state":"dead","destination":{"kind":"events","target":"/v2/enqueue"},
  *          "attempts":N,"accepted_at":"2025-01-01T00:00:00Z","last_status":N|null,"last_error":S|null}
  * </pre>
@@ -40,6 +42,8 @@ public final class QueueAdmin {
     public static final String PREFIX = "/admin/v1/queue";
     public static final int DEFAULT_LIST_LIMIT = 100;
     public static final int MAX_LIST_LIMIT = 10_000;
+    /** Events one retry or purge may name: a screenful many times over, and a bounded request. */
+    public static final int MAX_SEQS = 1_000;
     /** PagerDuty Agent's own words for a retry without a key and without "all keys". */
     public static final String RETRY_NEITHER = "A specific service key or a flag for all keys required";
     /** PagerDuty Agent's own words for a retry with both a key and "all keys". */
@@ -109,6 +113,50 @@ public final class QueueAdmin {
         }
         checkKey(keyOrNull);
         return Map.of("retried", queue.retryDead(keyOrNull));
+    }
+
+    /** Moves these events back to pending where they are dead; others are left alone. */
+    public Map<String, Object> retry(List<Long> seqs) {
+        checkSeqs(seqs);
+        return Map.of("retried", queue.retryDeadItems(seqs));
+    }
+
+    /** Deletes these events where they are dead; others are left alone. */
+    public Map<String, Object> purge(List<Long> seqs) {
+        checkSeqs(seqs);
+        return Map.of("purged", queue.purgeDeadItems(seqs));
+    }
+
+    /**
+     * A request's {@code "seqs"}: a JSON array of 1 to {@link #MAX_SEQS} event sequence numbers
+     * (whole numbers from 1), duplicates dropped, in the order given.
+     */
+    public static List<Long> seqs(JsonNode n) {
+        if (n == null || !n.isArray() || n.isEmpty()) {
+            throw new AdminException(400, "'seqs' must be a non-empty array of event sequence numbers");
+        }
+        if (n.size() > MAX_SEQS) {
+            throw new AdminException(400, "'seqs' may name at most " + MAX_SEQS + " events, not " + n.size());
+        }
+        LinkedHashSet<Long> out = new LinkedHashSet<>();
+        for (JsonNode e : n) {
+            if (!e.isIntegralNumber() || !e.canConvertToLong() || e.longValue() < 1) {
+                throw new AdminException(400, "'seqs' must hold whole numbers from 1 (as pd-queue list shows them), not "
+                        + abbreviate(e.toString()));
+            }
+            out.add(e.longValue());
+        }
+        return List.copyOf(out);
+    }
+
+    private static void checkSeqs(List<Long> seqs) {
+        if (seqs.isEmpty() || seqs.size() > MAX_SEQS) {
+            throw new AdminException(400, "name from 1 to " + MAX_SEQS + " events, not " + seqs.size());
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
     public Map<String, Object> dead(String keyOrNull, int limit) {

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
@@ -31,11 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * GET  /admin/v1/queue/status[?key=K]            counts per key and totals
- * POST /admin/v1/queue/retry   {"key":K} | {"all":true}             → {"retried":N}
+ * POST /admin/v1/queue/retry   {"key":K} | {"all":true} | {"seqs":[N...]} → {"retried":N}
  * GET  /admin/v1/queue/dead[?key=K&amp;limit=N]      dead events, oldest first, with PagerDuty's answer
  * GET  /admin/v1/queue/suppressed[?key=K&amp;limit=N] counts per key and rule, then the events
  * GET  /admin/v1/queue/dead/{seq}                 one event (any state) with its stored body
- * POST /admin/v1/queue/purge   {"state":"dead"|"delivered","key":K?} → {"purged":N}
+ * POST /admin/v1/queue/purge   {"state":"dead"|"delivered","key":K?} | {"seqs":[N...]} → {"purged":N}
  * </pre>
  *
  * The documents are {@link QueueAdmin}'s. Errors are {@code {"status":"error","error":"..."}} with
@@ -149,6 +150,15 @@ public final class QueueAdminHandler extends Handler.Abstract {
                 if (all != null && !all.isNull() && !all.isBoolean()) {
                     throw new QueueAdmin.AdminException(400, "'all' must be true or false");
                 }
+                if (has(b, "seqs")) {
+                    if (key != null || (all != null && all.asBoolean())) {
+                        throw new QueueAdmin.AdminException(400, "'seqs' goes alone: not with 'key' or 'all'");
+                    }
+                    List<Long> seqs = QueueAdmin.seqs(b.get("seqs"));
+                    Map<String, Object> result = admin.retry(seqs);
+                    LOG.info("queue admin: {} of {} chosen dead event(s) set up for retry", result.get("retried"), seqs.size());
+                    return result;
+                }
                 Map<String, Object> result = admin.retry(key, all != null && all.asBoolean());
                 LOG.info("queue admin: {} dead event(s) of {} set up for retry", result.get("retried"),
                         key == null ? "all keys" : "key " + Mask.key(key));
@@ -157,6 +167,19 @@ public final class QueueAdminHandler extends Handler.Abstract {
             case "/purge" -> {
                 allow(method, HttpMethod.POST, response);
                 JsonNode b = jsonBody(request);
+                if (has(b, "seqs")) {
+                    String state = optionalString(b, "state");
+                    if (state != null && QueueAdmin.purgeState(state) != DeliveryState.DEAD) {
+                        throw new QueueAdmin.AdminException(400, "'seqs' purges dead events only");
+                    }
+                    if (optionalString(b, "key") != null) {
+                        throw new QueueAdmin.AdminException(400, "'seqs' goes alone: not with 'key'");
+                    }
+                    List<Long> seqs = QueueAdmin.seqs(b.get("seqs"));
+                    Map<String, Object> result = admin.purge(seqs);
+                    LOG.info("queue admin: {} of {} chosen dead event(s) purged", result.get("purged"), seqs.size());
+                    return result;
+                }
                 DeliveryState state = QueueAdmin.purgeState(optionalString(b, "state"));
                 String key = optionalString(b, "key");
                 Map<String, Object> result = admin.purge(state, key);
@@ -244,6 +267,11 @@ public final class QueueAdminHandler extends Handler.Abstract {
             throw new QueueAdmin.AdminException(400, "the request body must be a JSON object");
         }
         return n;
+    }
+
+    private static boolean has(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        return n != null && !n.isNull();
     }
 
     private static String optionalString(JsonNode body, String field) {

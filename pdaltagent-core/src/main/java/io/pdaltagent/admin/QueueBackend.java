@@ -25,6 +25,12 @@ interface QueueBackend extends AutoCloseable {
 
     JsonNode purge(DeliveryState state, String keyOrNull);
 
+    /** Retries these events where they are dead (pd-queue retry --seq). */
+    JsonNode retrySeqs(java.util.List<Long> seqs);
+
+    /** Purges these events where they are dead (pd-queue purge --seq). */
+    JsonNode purgeSeqs(java.util.List<Long> seqs);
+
     /** True when working on the data directory of a stopped agent. */
     boolean direct();
 

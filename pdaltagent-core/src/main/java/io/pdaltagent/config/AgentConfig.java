@@ -130,19 +130,23 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      * @param bindAddress where it listens; off loopback only with a token
      * @param port 0 turns the admin listener off
      * @param token required (Bearer) for every change, and for any request from another host; null: none
+     * @param readToken the dashboard's view-only login ({@code PDAGENTD_ADMIN_READ_TOKEN}); null: none
+     * @param passwordHash the dashboard's admin password ({@code PDAGENTD_ADMIN_PASSWORD_HASH}); null: none
      */
-    public record AdminConfig(String bindAddress, int port, String token, String readToken) {
+    public record AdminConfig(String bindAddress, int port, String token, String readToken,
+                              io.pdaltagent.dashboard.PasswordHash passwordHash) {
         public static final AdminConfig DEFAULT = new AdminConfig("127.0.0.1", 8081, null);
 
-        /** Without a read-only token ({@code PDAGENTD_ADMIN_READ_TOKEN}, the dashboard's view-only login). */
+        /** Without a read-only token and without a password hash. */
         public AdminConfig(String bindAddress, int port, String token) {
-            this(bindAddress, port, token, null);
+            this(bindAddress, port, token, null, null);
         }
 
         @Override
         public String toString() {
             return "AdminConfig[bindAddress=" + bindAddress + ", port=" + port + ", token=" + (token == null ? "none" : "<masked>")
-                    + ", readToken=" + (readToken == null ? "none" : "<masked>") + "]";
+                    + ", readToken=" + (readToken == null ? "none" : "<masked>")
+                    + ", passwordHash=" + (passwordHash == null ? "none" : "<masked>") + "]";
         }
     }
 

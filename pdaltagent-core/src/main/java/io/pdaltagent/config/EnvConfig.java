@@ -304,9 +304,11 @@ public final class EnvConfig {
         if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw new ConfigException(where("PDAGENTD_ADMIN_TOKEN") + ": printable ASCII without spaces only (it is sent in an HTTP header)");
         }
-        if (port != 0 && !address.isLoopbackAddress() && token == null) {
-            throw new ConfigException("PDAGENTD_ADMIN_TOKEN: required when the admin listener is not on a loopback address"
-                    + " (PDAGENTD_ADMIN_BIND_ADDRESS=" + bind + "); set a token, or PDAGENTD_ADMIN_BIND_ADDRESS=127.0.0.1");
+        io.pdaltagent.dashboard.PasswordHash hash = passwordHash("PDAGENTD_ADMIN_PASSWORD_HASH");
+        if (port != 0 && !address.isLoopbackAddress() && token == null && hash == null) {
+            throw new ConfigException("PDAGENTD_ADMIN_TOKEN: required (or PDAGENTD_ADMIN_PASSWORD_HASH) when the admin"
+                    + " listener is not on a loopback address (PDAGENTD_ADMIN_BIND_ADDRESS=" + bind + "); set a token,"
+                    + " or PDAGENTD_ADMIN_BIND_ADDRESS=127.0.0.1");
         }
         String readToken = string("PDAGENTD_ADMIN_READ_TOKEN", null);
         if (readToken != null && readToken.length() < MIN_ADMIN_TOKEN_LENGTH) {
@@ -316,14 +318,27 @@ public final class EnvConfig {
         if (readToken != null && !readToken.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw new ConfigException(where("PDAGENTD_ADMIN_READ_TOKEN") + ": printable ASCII without spaces only");
         }
-        if (readToken != null && token == null) {
-            throw new ConfigException("PDAGENTD_ADMIN_READ_TOKEN: needs PDAGENTD_ADMIN_TOKEN too (without an admin token"
+        if (readToken != null && token == null && hash == null) {
+            throw new ConfigException("PDAGENTD_ADMIN_READ_TOKEN: needs PDAGENTD_ADMIN_TOKEN or PDAGENTD_ADMIN_PASSWORD_HASH too (without them"
                     + " the dashboard asks for no login, so a read-only token would restrict nothing)");
         }
         if (readToken != null && readToken.equals(token)) {
             throw new ConfigException("PDAGENTD_ADMIN_READ_TOKEN: must differ from PDAGENTD_ADMIN_TOKEN");
         }
-        return new AgentConfig.AdminConfig(bind, port, token, readToken);
+        return new AgentConfig.AdminConfig(bind, port, token, readToken, hash);
+    }
+
+    /** A dashboard password hash (PBKDF2-HMAC-SHA256, PHC string), or null; the value is never echoed. */
+    private io.pdaltagent.dashboard.PasswordHash passwordHash(String name) {
+        String v = string(name, null);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return io.pdaltagent.dashboard.PasswordHash.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where(name) + ": " + e.getMessage());
+        }
     }
 
     /** Proxy, extra trusted CAs and source address for every outbound call. */

@@ -19,13 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * <pre>
  * token presented          role
  * PDAGENTD_ADMIN_TOKEN     ADMIN (sees everything, may retry and purge)
+ * the password of PDAGENTD_ADMIN_PASSWORD_HASH  ADMIN
  * PDAGENTD_ADMIN_READ_TOKEN READ (sees everything, changes refused)
  * none, no admin token     ADMIN (loopback only: the listener refuses other hosts without a token)
  * anything else            refused
  * </pre>
  *
  * Sessions live {@link #SESSION_TTL} from login, at most {@link #MAX_SESSIONS} at once; both ids
- * are 256 random bits, compared in constant time where a secret is compared.
+ * are 256 random bits, compared in constant time where a secret is compared. Logins go through
+ * {@link #login}: one at a time (a password check costs a third of a second of CPU), each after the
+ * {@link LoginThrottle} said the source may try, so no burst of parallel guesses slips past the limit.
  *
  * <p>Threads: any admin listener thread; sessions sit in a concurrent map.
  */
@@ -48,22 +51,68 @@ public final class DashboardAuth {
     public record Session(String id, Role role, String csrf, Instant expires) {
     }
 
+    /** What a login attempt came to. */
+    public sealed interface Login {
+        /** The secret was a token or the password: a session of this role may be opened. */
+        record Accepted(Role role) implements Login {
+        }
+
+        /** Neither token nor the password; counted against the source. */
+        record Refused() implements Login {
+        }
+
+        /** Too many failures lately: not even checked; try again after {@code retryAfter}. */
+        record Throttled(Duration retryAfter) implements Login {
+        }
+    }
+
     private final byte[] adminToken;
     private final byte[] readToken;
+    private final PasswordHash passwordHash;
+    private final LoginThrottle throttle;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
     /** @param adminTokenOrNull {@code PDAGENTD_ADMIN_TOKEN}; @param readTokenOrNull {@code PDAGENTD_ADMIN_READ_TOKEN} */
     public DashboardAuth(String adminTokenOrNull, String readTokenOrNull, Clock clock) {
-        this.adminToken = bytes(adminTokenOrNull);
-        this.readToken = bytes(readTokenOrNull);
-        this.clock = Objects.requireNonNull(clock, "clock");
+        this(adminTokenOrNull, readTokenOrNull, null, clock);
     }
 
-    /** True when a page load needs a login first (the agent has an admin token). */
+    /** @param passwordHashOrNull {@code PDAGENTD_ADMIN_PASSWORD_HASH}: its password logs in as ADMIN */
+    public DashboardAuth(String adminTokenOrNull, String readTokenOrNull, PasswordHash passwordHashOrNull, Clock clock) {
+        this.adminToken = bytes(adminTokenOrNull);
+        this.readToken = bytes(readTokenOrNull);
+        this.passwordHash = passwordHashOrNull;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.throttle = new LoginThrottle(clock);
+    }
+
+    /** True when a page load needs a login first (the agent has an admin token or a password hash). */
     public boolean loginRequired() {
-        return adminToken != null;
+        return adminToken != null || passwordHash != null;
+    }
+
+    /** True when the login form takes a password (the agent has a password hash). */
+    public boolean passwordLogin() {
+        return passwordHash != null;
+    }
+
+    /**
+     * One login attempt from {@code source} (the remote address): throttled, then checked against
+     * the tokens and the password; a refusal is counted. Serialized, see the class comment.
+     */
+    public synchronized Login login(String presented, String source) {
+        Duration wait = throttle.refusal(source);
+        if (wait != null) {
+            return new Login.Throttled(wait);
+        }
+        Role role = roleFor(presented);
+        if (role == null) {
+            throttle.failed(source);
+            return new Login.Refused();
+        }
+        return new Login.Accepted(role);
     }
 
     /** The role a presented token gives, or null when it is neither token. */
@@ -77,6 +126,9 @@ public final class DashboardAuth {
         }
         if (readToken != null && MessageDigest.isEqual(given, readToken)) {
             return Role.READ;
+        }
+        if (passwordHash != null && passwordHash.matches(presented.toCharArray())) {
+            return Role.ADMIN;
         }
         return null;
     }

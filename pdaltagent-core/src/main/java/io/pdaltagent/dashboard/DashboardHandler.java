@@ -32,11 +32,12 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * GET  /dashboard                 the page (or the login form when the agent has an admin token)
- * POST /dashboard/login           form token=…  → session cookie (HttpOnly, SameSite=Strict), 303 to /dashboard
+ * POST /dashboard/login           form token=… (a token or the password) → session cookie (HttpOnly,
+ *                                 SameSite=Strict, Secure over TLS), 303 to /dashboard; 429 after too many failures
  * POST /dashboard/logout          ends the session
  * GET  /dashboard/assets/app.js|app.css
  * GET  /dashboard/api/overview[?minutes=N] | keys | dead[?ref=R] | suppressed | config     JSON, see {@link DashboardData}
- * POST /dashboard/api/retry | purge   {"ref":R} or {"all":true}  → {"retried"|"purged":N}
+ * POST /dashboard/api/retry | purge   {"ref":R}, {"all":true} or {"seqs":[N...]} → {"retried"|"purged":N}
  * </pre>
  *
  * <p><b>Checks</b>, in order: a request from this host must be addressed to localhost or a loopback
@@ -52,8 +53,8 @@ public final class DashboardHandler extends Handler.Abstract {
     public static final String PREFIX = "/dashboard";
     public static final String COOKIE = "pdagent_session";
     public static final String CSRF_HEADER = "X-CSRF-Token";
-    /** A login form or an action document is a few hundred bytes. */
-    static final int MAX_REQUEST_BYTES = 4 * 1024;
+    /** A login form is a few hundred bytes; an action naming every shown dead event a few KB. */
+    static final int MAX_REQUEST_BYTES = 32 * 1024;
     static final int DEFAULT_MINUTES = 180;
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -133,7 +134,7 @@ public final class DashboardHandler extends Handler.Abstract {
                 DashboardAuth.Session s = changeSession(request, false);
                 auth.close(s.id());
                 response.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=; Path=" + PREFIX
-                        + "; HttpOnly; SameSite=Strict; Max-Age=0");
+                        + "; HttpOnly; SameSite=Strict" + secure(request) + "; Max-Age=0");
                 json(response, callback, 200, Map.of("status", "ok"));
             }
             case "/assets/app.js" -> asset(method, response, callback, "text/javascript; charset=utf-8", appJs);
@@ -166,11 +167,10 @@ public final class DashboardHandler extends Handler.Abstract {
             case "/api/retry", "/api/purge" -> {
                 allow(method, HttpMethod.POST, response);
                 changeSession(request, true);
-                String ref = target(jsonBody(request));
+                DashboardData.Target target = target(jsonBody(request));
                 boolean retry = sub.equals("/api/retry");
-                int n = retry ? data.retry(ref) : data.purge(ref);
-                LOG.info("dashboard: {} dead event(s) of {} {}", n, ref == null ? "all keys" : "key ref " + ref,
-                        retry ? "set up for retry" : "purged");
+                int n = retry ? data.retry(target) : data.purge(target);
+                LOG.info("dashboard: {} dead event(s) of {} {}", n, target, retry ? "set up for retry" : "purged");
                 json(response, callback, 200, Map.of(retry ? "retried" : "purged", n));
             }
             default -> throw new QueueAdmin.AdminException(404, "no such dashboard path: " + PREFIX + sub);
@@ -180,11 +180,11 @@ public final class DashboardHandler extends Handler.Abstract {
     private void page(Request request, Response response, Callback callback) {
         DashboardAuth.Session s = auth.find(cookie(request));
         if (s == null && auth.loginRequired()) {
-            html(response, callback, 200, loginPage(""));
+            html(response, callback, 200, loginPage(request, ""));
             return;
         }
         if (s == null) {
-            s = openSession(response, DashboardAuth.Role.ADMIN);
+            s = openSession(request, response, DashboardAuth.Role.ADMIN);
         }
         String page = pageTemplate.replace("{{CSRF}}", s.csrf())
                 .replace("{{ROLE}}", s.role().name().toLowerCase(java.util.Locale.ROOT))
@@ -195,32 +195,55 @@ public final class DashboardHandler extends Handler.Abstract {
 
     private void login(Request request, Response response, Callback callback) {
         checkOrigin(request);
-        String token = formField(readBody(request), "token");
-        DashboardAuth.Role role = auth.roleFor(token);
-        if (role == null) {
-            LOG.info("dashboard: a login with a wrong token was refused");
-            html(response, callback, 401, loginPage("That token is not this agent's admin or read-only token."));
-            return;
+        String secret = formField(readBody(request), "token");
+        switch (auth.login(secret, source(request))) {
+            case DashboardAuth.Login.Throttled t -> {
+                LOG.warn("dashboard: a login was refused unchecked after too many failed logins");
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, t.retryAfter().getSeconds());
+                html(response, callback, 429, loginPage(request, "Too many failed logins; try again in "
+                        + Math.max(1, (t.retryAfter().getSeconds() + 59) / 60) + " min."));
+            }
+            case DashboardAuth.Login.Refused r -> {
+                LOG.info("dashboard: a login with a wrong {} was refused", auth.passwordLogin() ? "password or token" : "token");
+                html(response, callback, 401, loginPage(request, auth.passwordLogin()
+                        ? "That is neither this agent's dashboard password nor one of its tokens."
+                        : "That token is not this agent's admin or read-only token."));
+            }
+            case DashboardAuth.Login.Accepted a -> {
+                openSession(request, response, a.role());
+                LOG.info("dashboard: {} login", a.role() == DashboardAuth.Role.ADMIN ? "an admin" : "a read-only");
+                response.setStatus(303);
+                response.getHeaders().put(HttpHeader.LOCATION, PREFIX);
+                response.write(true, ByteBuffer.allocate(0), callback);
+            }
         }
-        openSession(response, role);
-        LOG.info("dashboard: {} login", role == DashboardAuth.Role.ADMIN ? "an admin" : "a read-only");
-        response.setStatus(303);
-        response.getHeaders().put(HttpHeader.LOCATION, PREFIX);
-        response.write(true, ByteBuffer.allocate(0), callback);
     }
 
-    private DashboardAuth.Session openSession(Response response, DashboardAuth.Role role) {
+    /** The remote IP address, the unit the failed-login limit counts in. */
+    private static String source(Request request) {
+        return request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress isa
+                && isa.getAddress() != null ? isa.getAddress().getHostAddress() : "unknown";
+    }
+
+    private DashboardAuth.Session openSession(Request request, Response response, DashboardAuth.Role role) {
         DashboardAuth.Session s = auth.open(role);
         if (s == null) {
             throw new QueueAdmin.AdminException(503, "too many dashboard sessions; try again later");
         }
         response.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=" + s.id() + "; Path=" + PREFIX
-                + "; HttpOnly; SameSite=Strict; Max-Age=" + DashboardAuth.SESSION_TTL.getSeconds());
+                + "; HttpOnly; SameSite=Strict" + secure(request) + "; Max-Age=" + DashboardAuth.SESSION_TTL.getSeconds());
         return s;
     }
 
-    private String loginPage(String message) {
-        return loginTemplate.replace("{{MESSAGE}}", escape(message)).replace("{{VERSION}}", escape(version));
+    /** The cookie attribute {@code Secure} when the page came over TLS, so it never travels in clear. */
+    private static String secure(Request request) {
+        return request.isSecure() ? "; Secure" : "";
+    }
+
+    private String loginPage(Request request, String message) {
+        return loginTemplate.replace("{{MESSAGE}}", escape(message)).replace("{{VERSION}}", escape(version))
+                .replace("{{LABEL}}", auth.passwordLogin() ? "Password, admin token or read-only token"
+                        : "Admin token or read-only token");
     }
 
     private DashboardAuth.Session readSession(Request request) {
@@ -320,16 +343,22 @@ public final class DashboardHandler extends Handler.Abstract {
         return m;
     }
 
-    /** {@code {"ref":R}} → R; {@code {"all":true}} → null; anything else is a 400. */
-    private static String target(JsonNode b) {
+    /** {@code {"ref":R}}, {@code {"all":true}} or {@code {"seqs":[N,...]}}: exactly one; anything else is a 400. */
+    static DashboardData.Target target(JsonNode b) {
         JsonNode ref = b.get("ref");
         JsonNode all = b.get("all");
+        JsonNode seqs = b.get("seqs");
         boolean everything = all != null && all.isBoolean() && all.booleanValue();
         boolean hasRef = ref != null && ref.isTextual() && !ref.textValue().isBlank();
-        if (hasRef == everything) {
-            throw new QueueAdmin.AdminException(400, "name one key ({\"ref\":R}) or every key ({\"all\":true})");
+        boolean hasSeqs = seqs != null && !seqs.isNull();
+        if ((everything ? 1 : 0) + (hasRef ? 1 : 0) + (hasSeqs ? 1 : 0) != 1) {
+            throw new QueueAdmin.AdminException(400, "name one key ({\"ref\":R}), every key ({\"all\":true}) or events "
+                    + "({\"seqs\":[N,...]})");
         }
-        return hasRef ? ref.textValue() : null;
+        if (hasSeqs) {
+            return new DashboardData.Target.Events(QueueAdmin.seqs(seqs));
+        }
+        return hasRef ? new DashboardData.Target.Key(ref.textValue()) : new DashboardData.Target.All();
     }
 
     private static byte[] readBody(Request request) {

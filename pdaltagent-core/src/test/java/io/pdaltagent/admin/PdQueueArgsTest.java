@@ -30,11 +30,31 @@ class PdQueueArgsTest {
         assertThat(PdQueueArgs.parse("retry", "-a").all()).isTrue();
         assertThat(PdQueueArgs.parse("retry", "--all-keys", "--json").json()).isTrue();
         assertUsage(new String[] {"retry"}, "pd-queue retry: error: A specific service key or a flag for all keys required",
-                "usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--json]");
+                "usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--seq SEQ] [--json]");
         assertUsage(new String[] {"retry", "-k", "key1", "-a"},
                 "pd-queue retry: error: Only one of specific service key or flag for all keys required", null);
         assertUsage(new String[] {"retry", "-a", "--service-key", "key1"},
                 "pd-queue retry: error: Only one of specific service key or flag for all keys required", null);
+    }
+
+    @Test
+    void retryAndPurgeTakeChosenEventsExclusiveOfKeysAndAll() throws Exception {
+        assertThat(PdQueueArgs.parse("retry", "--seq", "12").seqs()).containsExactly(12L);
+        assertThat(PdQueueArgs.parse("retry", "--seq", "12", "--seq=14,13", "--seq", "12").seqs()).containsExactly(12L, 14L, 13L);
+        assertThat(PdQueueArgs.parse("retry", "-k", "key2").seqs()).isEmpty();
+        PdQueueArgs.Command p = PdQueueArgs.parse("purge", "--seq", "7", "--yes");
+        assertThat(p.seqs()).containsExactly(7L);
+        assertThat(p.purgeState()).isEqualTo(DeliveryState.DEAD);
+        assertUsage(new String[] {"retry", "--seq", "3", "-a"}, "pd-queue retry: error: argument --seq: not allowed with argument -a/--all-keys", null);
+        assertUsage(new String[] {"retry", "--seq", "3", "-k", "k"},
+                "pd-queue retry: error: argument --seq: not allowed with argument -k/--service-key", null);
+        assertUsage(new String[] {"purge", "--seq", "3", "--delivered"},
+                "pd-queue purge: error: argument --seq: not allowed with argument --delivered (only dead events)", null);
+        assertUsage(new String[] {"retry", "--seq", "0"},
+                "pd-queue retry: error: argument --seq: invalid value: '0' (an event's sequence number, as pd-queue list shows it)", null);
+        assertUsage(new String[] {"retry", "--seq", "x"},
+                "pd-queue retry: error: argument --seq: invalid value: 'x' (an event's sequence number, as pd-queue list shows it)", null);
+        assertThatThrownBy(() -> PdQueueArgs.parse("status", "--seq", "3")).isInstanceOf(PdQueueArgs.UsageException.class);
     }
 
     @Test

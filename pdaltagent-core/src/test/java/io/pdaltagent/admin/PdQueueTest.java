@@ -89,6 +89,32 @@ class PdQueueTest {
     }
 
     @Test
+    void retryAndPurgeChosenEventsThroughTheAdminApiAndDirectly() throws Exception {
+        Map<String, String> apiEnv = serve();
+        QueueAdminHandlerTest.deadEvent(queue, K4, "x");
+        long deadK2 = queue.listDead(K2, 1).get(0).seq();
+        long deadK4 = queue.listDead(K4, 1).get(0).seq();
+        assertThat(run(apiEnv, "retry", "--seq", String.valueOf(deadK2)).out()).isEqualTo("1 event(s) set up for retry.\n");
+        assertThat(queue.keyStats(K2).get(0).dead()).isZero();
+        assertThat(queue.keyStats(K4).get(0).dead()).isEqualTo(1);
+        Result declined = run(apiEnv, "n\n", true, "purge", "--seq", String.valueOf(deadK4));
+        assertThat(declined.code()).isEqualTo(1);
+        assertThat(declined.err()).startsWith("Purge 1 chosen event(s) where they are dead? [y/N] ");
+        assertThat(queue.keyStats(K4).get(0).dead()).isEqualTo(1);
+        stop();
+        queue = null;
+        server = null;
+
+        Map<String, String> env = Map.of("PDQUEUE_AGENT_URL", "http://127.0.0.1:" + AgentProcess.freePort(),
+                "PDAGENTD_DATA_DIR", dir.toString());
+        // a seq that is not dead (K2's, retried above) is left alone
+        Result purge = run(env, "purge", "--seq", deadK4 + "," + deadK2, "--yes", "--json");
+        assertThat(purge.code()).isZero();
+        assertThat(purge.out()).isEqualTo("{\"purged\":1}\n");
+        assertThat(PdQueueFormatTest.squeeze(run(env, "status", "-k", K2).out())).isEqualTo(K2 + " 2 0 0\n");
+    }
+
+    @Test
     void purgeAsksOnATerminalUnlessYes() throws Exception {
         Map<String, String> env = serve();
         Result no = run(env, "n\n", true, "purge");
@@ -116,7 +142,7 @@ class PdQueueTest {
         Map<String, String> env = serve();
         Result r = run(env, "y\n", false, "purge");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("usage: pd-queue purge [-h] [--dead | --delivered] [-k SERVICE_KEY] [-y] [--json]\n"
+        assertThat(r.err()).isEqualTo("usage: pd-queue purge [-h] [--dead | --delivered] [-k SERVICE_KEY] [--seq SEQ] [-y] [--json]\n"
                 + "pd-queue purge: error: no terminal to ask for confirmation on; pass --yes to purge without asking\n");
         assertThat(queue.stats().dead()).isEqualTo(1);
     }
@@ -127,7 +153,7 @@ class PdQueueTest {
         Result neither = run(env, "retry");
         assertThat(neither.code()).isEqualTo(2);
         assertThat(neither.out()).isEmpty();
-        assertThat(neither.err()).isEqualTo("usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--json]\n"
+        assertThat(neither.err()).isEqualTo("usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--seq SEQ] [--json]\n"
                 + "pd-queue retry: error: A specific service key or a flag for all keys required\n");
         Result both = run(env, "retry", "-k", K2, "-a");
         assertThat(both.code()).isEqualTo(2);

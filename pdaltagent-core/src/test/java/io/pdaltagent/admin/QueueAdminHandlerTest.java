@@ -209,6 +209,47 @@ class QueueAdminHandlerTest {
     }
 
     @Test
+    void retryAndPurgeChosenDeadEventsLeaveEveryOtherEventAlone() throws Exception {
+        populate(queue, clock);
+        deadEvent(queue, K4, "dead-4a");
+        List<QueuedItem> dead = queue.listDead(null, 10);
+        assertThat(dead).hasSize(2);
+        long deadK2 = dead.stream().filter(i -> i.orderingKey().equals(K2)).findFirst().orElseThrow().seq();
+        long deadK4 = dead.stream().filter(i -> i.orderingKey().equals(K4)).findFirst().orElseThrow().seq();
+        long pendingK1 = queue.keyStats(K1).get(0).pending();
+        start();
+
+        // K1's event (seq 1, waiting for a retry) and an unknown seq are named too: neither is dead, neither is touched
+        assertThat(ok(post("/admin/v1/queue/retry", "{\"seqs\":[" + deadK2 + ",1,999999]}")).toString())
+                .isEqualTo("{\"retried\":1}");
+        assertThat(queue.keyStats(K2).get(0).dead()).isZero();
+        assertThat(queue.keyStats(K4).get(0).dead()).isEqualTo(1);
+        assertThat(queue.keyStats(K1).get(0).pending()).isEqualTo(pendingK1).isPositive();
+        assertThat(ok(post("/admin/v1/queue/purge", "{\"state\":\"dead\",\"seqs\":[" + deadK4 + "," + deadK2 + "]}")).toString())
+                .isEqualTo("{\"purged\":1}");
+        assertThat(queue.get(deadK4)).isNull();
+        assertThat(queue.get(deadK2)).isNotNull();
+        assertThat(queue.stats().dead()).isZero();
+    }
+
+    @Test
+    void chosenEventsMustBeAShortListOfSequenceNumbersAndGoAlone() throws Exception {
+        start();
+        assertThat(error(expect(400, post("/admin/v1/queue/retry", "{\"seqs\":[]}")))).contains("non-empty array");
+        assertThat(error(expect(400, post("/admin/v1/queue/retry", "{\"seqs\":\"3\"}")))).contains("non-empty array");
+        assertThat(error(expect(400, post("/admin/v1/queue/retry", "{\"seqs\":[0]}")))).contains("whole numbers from 1");
+        assertThat(error(expect(400, post("/admin/v1/queue/retry", "{\"seqs\":[1.5]}")))).contains("whole numbers from 1");
+        assertThat(error(expect(400, post("/admin/v1/queue/retry", "{\"seqs\":[1],\"all\":true}")))).contains("goes alone");
+        assertThat(error(expect(400, post("/admin/v1/queue/purge", "{\"seqs\":[1],\"state\":\"delivered\"}"))))
+                .contains("dead events only");
+        StringBuilder many = new StringBuilder("{\"seqs\":[1");
+        for (int i = 2; i <= QueueAdmin.MAX_SEQS + 1; i++) {
+            many.append(',').append(i);
+        }
+        assertThat(error(expect(400, post("/admin/v1/queue/purge", many.append("]}").toString())))).contains("at most 1000");
+    }
+
+    @Test
     void worksOnTheEmbeddedQueueToo() throws Exception {
         queue.close();
         queue = SqliteEventQueue.open(dir, clock, 1000);

@@ -43,4 +43,36 @@ class DashboardAuthTest {
         assertThat(auth.open(DashboardAuth.Role.READ)).isNotNull();
         assertThat(auth.liveSessions()).isEqualTo(1);
     }
+
+    @Test
+    void thePasswordOfTheHashLogsInAsAdminAndFailuresAreThrottledPerSource() {
+        PasswordHash hash = PasswordHash.of("a dashboard password".toCharArray(), "0123456789abcdef".getBytes(), 100_000);
+        DashboardAuth withPassword = new DashboardAuth(null, null, hash, clock);
+        assertThat(withPassword.loginRequired()).isTrue();
+        assertThat(withPassword.passwordLogin()).isTrue();
+        assertThat(auth.passwordLogin()).isFalse();
+
+        assertThat(withPassword.login("a dashboard password", "10.0.0.1"))
+                .isEqualTo(new DashboardAuth.Login.Accepted(DashboardAuth.Role.ADMIN));
+        for (int i = 0; i < LoginThrottle.MAX_FAILURES_PER_SOURCE; i++) {
+            assertThat(withPassword.login("a wrong password", "10.0.0.1")).isEqualTo(new DashboardAuth.Login.Refused());
+        }
+        assertThat(withPassword.login("a dashboard password", "10.0.0.1"))
+                .as("even the right password is not checked while the source is held back")
+                .isInstanceOf(DashboardAuth.Login.Throttled.class);
+        assertThat(withPassword.login("a dashboard password", "10.0.0.2"))
+                .isEqualTo(new DashboardAuth.Login.Accepted(DashboardAuth.Role.ADMIN));
+        clock.advance(LoginThrottle.WINDOW);
+        assertThat(withPassword.login("a dashboard password", "10.0.0.1"))
+                .isEqualTo(new DashboardAuth.Login.Accepted(DashboardAuth.Role.ADMIN));
+    }
+
+    @Test
+    void tokensStillWorkBesideAPassword() {
+        PasswordHash hash = PasswordHash.of("a dashboard password".toCharArray(), "0123456789abcdef".getBytes(), 100_000);
+        DashboardAuth both = new DashboardAuth("admin-token-0123456789", "read-token-0123456789", hash, clock);
+        assertThat(both.login("read-token-0123456789", "::1")).isEqualTo(new DashboardAuth.Login.Accepted(DashboardAuth.Role.READ));
+        assertThat(both.login("admin-token-0123456789", "::1")).isEqualTo(new DashboardAuth.Login.Accepted(DashboardAuth.Role.ADMIN));
+        assertThat(both.login(null, "::1")).isEqualTo(new DashboardAuth.Login.Refused());
+    }
 }

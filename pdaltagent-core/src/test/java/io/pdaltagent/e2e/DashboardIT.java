@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * against a real {@code bin/pdagentd} delivering to a fake PagerDuty: the overview shows the
  * numbers the API gives, a dead event shows PagerDuty's answer, its retry button delivers it, a
  * change without the token (or with the read-only token, or without the page's CSRF token) is
- * refused. The browser and the npm package are required: without them the test fails.
+ * refused; the password of {@code PDAGENTD_ADMIN_PASSWORD_HASH} (made by {@code pdagentd
+ * hash-password}) logs in, a selection of dead events is purged and one event retried, and failed
+ * logins are held back. The browser and the npm package are required: without them the test fails.
  */
 @Timeout(300)
 class DashboardIT {
@@ -98,7 +100,7 @@ class DashboardIT {
 
         Path shots = AgentProcess.projectRoot().resolve("pdaltagent-core/target/dashboard-screenshots");
         Files.createDirectories(shots);
-        assertThat(browser("screenshots", agent.adminUrl(), shots.toString()).path("shots")).hasSize(10);
+        assertThat(browser("screenshots", agent.adminUrl(), shots.toString()).path("shots")).hasSize(12);
 
         JsonNode retried = browser("retry", agent.adminUrl(), event.path("seq").asText());
         assertThat(retried.path("status").asText()).isEqualTo("Retry: 1 event(s)");
@@ -141,6 +143,80 @@ class DashboardIT {
         HttpResponse<String> ingest = http.send(HttpRequest.newBuilder(URI.create(agent.baseUrl() + "/dashboard")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ingest.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void thePasswordLogsInAndOneEventOrASelectionIsPurgedOrRetried() throws Exception {
+        String password = "a dashboard password for " + KEY_DEAD.substring(0, 8);
+        String hash = hashPassword(password);
+        assertThat(hash).startsWith("$pbkdf2-sha256$i=600000$").doesNotContain(password);
+        start(Map.of("PDAGENTD_ADMIN_PASSWORD_HASH", hash));
+        for (String s : List.of("dies-a", "dies-b", "dies-c")) {
+            pd.enqueueFor(KEY_DEAD, Answer.invalidEvent(PD_ANSWER));
+            send(KEY_DEAD, s);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> health().path("queue").path("dead").asLong() == 3);
+        List<Long> seqs = new ArrayList<>();
+        JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(agent.adminUrl() + "/admin/v1/queue/dead")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).path("events").forEach(e -> seqs.add(e.path("seq").asLong()));
+        assertThat(seqs).hasSize(3);
+
+        JsonNode r = browser("password", agent.adminUrl(), password, seqs.get(0).toString(), seqs.get(1).toString(),
+                seqs.get(2).toString());
+        assertThat(r.path("errors")).as("errors in the page").isEmpty();
+        assertThat(r.path("label").asText()).startsWith("Password");
+        assertThat(r.path("wrong").asText()).contains("neither this agent's dashboard password");
+        assertThat(r.path("role").asText()).isEqualTo("admin");
+        assertThat(r.path("allChecked").asInt()).isEqualTo(3);
+        assertThat(r.path("allLabel").asText()).isEqualTo("Retry selected (3)");
+        assertThat(r.path("noneChecked").asInt()).isZero();
+        assertThat(r.path("mixed").asBoolean()).as("select-all shows a partial selection").isTrue();
+        assertThat(r.path("purgeLabel").asText()).isEqualTo("Purge selected (2)");
+        assertThat(r.path("dialog").asText()).contains("cannot be recovered");
+        assertThat(r.path("purgeStatus").asText()).isEqualTo("Purge: 2 event(s)");
+        assertThat(r.path("remaining")).hasSize(1);
+        assertThat(r.path("remaining").get(0).asLong()).isEqualTo(seqs.get(2));
+        assertThat(r.path("retryStatus").asText()).isEqualTo("Retry: 1 event(s)");
+        JsonNode cookie = r.path("cookie").get(0);
+        assertThat(cookie.path("httpOnly").asBoolean()).isTrue();
+        assertThat(cookie.path("sameSite").asText()).isEqualTo("Strict");
+        assertThat(cookie.path("secure").asBoolean()).as("plain HTTP: no Secure flag").isFalse();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> pd.acceptedCount(KEY_DEAD) == 1);
+        assertThat(new String(pd.accepted(KEY_DEAD).get(0).body(), java.nio.charset.StandardCharsets.UTF_8)).contains("dies-c");
+        await().atMost(Duration.ofSeconds(30)).until(() -> health().path("queue").path("dead").asLong() == 0);
+
+        // the browser's wrong password counted once; four more, then this host is held back even with the password
+        for (int i = 0; i < 4; i++) {
+            assertThat(login("wrong password number " + i).statusCode()).isEqualTo(401);
+        }
+        HttpResponse<String> held = login(password);
+        assertThat(held.statusCode()).isEqualTo(429);
+        assertThat(held.headers().firstValue("Retry-After")).isPresent();
+        assertThat(held.body()).contains("Too many failed logins");
+        assertThat(agent.logText()).doesNotContain(password).doesNotContain(hash);
+    }
+
+    private HttpResponse<String> login(String secret) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(agent.adminUrl() + "/dashboard/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + java.net.URLEncoder.encode(secret,
+                        java.nio.charset.StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code bin/pdagentd hash-password} with the password on standard input, as a script would run it. */
+    private static String hashPassword(String password) throws Exception {
+        Path in = Files.createTempFile(dir, "password", ".txt");
+        Files.writeString(in, password + "\n");
+        Path out = Files.createTempFile(dir, "hash", ".out");
+        Path err = Files.createTempFile(dir, "hash", ".err");
+        ProcessBuilder pb = new ProcessBuilder(AgentProcess.projectRoot().resolve("bin/pdagentd").toString(), "hash-password")
+                .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("PDAGENTD_CONFIG_FILE", "/dev/null");
+        Process p = pb.start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("pdagentd hash-password finished").isTrue();
+        assertThat(p.exitValue()).as(Files.readString(err)).isZero();
+        return Files.readString(out).strip();
     }
 
     private void start(Map<String, String> extra) throws IOException {

@@ -165,12 +165,12 @@ class PdQueueIT {
         Run neither = pdQueue("retry");
         assertThat(neither.code()).isEqualTo(2);
         assertThat(neither.out()).isEmpty();
-        assertThat(neither.err()).isEqualTo("usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--json]\n"
+        assertThat(neither.err()).isEqualTo("usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--seq SEQ] [--json]\n"
                 + "pd-queue retry: error: A specific service key or a flag for all keys required\n");
         Run both = pdQueue("retry", "-k", KEY2, "-a");
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.out()).isEmpty();
-        assertThat(both.err()).isEqualTo("usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--json]\n"
+        assertThat(both.err()).isEqualTo("usage: pd-queue retry [-h] [-k SERVICE_KEY] [-a] [--seq SEQ] [--json]\n"
                 + "pd-queue retry: error: Only one of specific service key or flag for all keys required\n");
         assertThat(adminStatus().path("totals").path("dead").asInt()).as("nothing retried").isEqualTo(3);
 
