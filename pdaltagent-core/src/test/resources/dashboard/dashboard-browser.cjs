@@ -138,6 +138,7 @@ const commands = {
     out.wrong = (await page.textContent(".error")).trim();
     await page.fill("#token", password);
     await Promise.all([page.waitForURL(/\/dashboard$/), page.click("button[type=submit]")]);
+    out.loginErrors = errors.splice(0);   // the wrong password's 401 page, as Chromium logs it
     await page.goto(base + "/dashboard#dead");
     await loaded(page, "dead");
     out.role = (await page.textContent("#role-badge")).trim();
@@ -185,12 +186,15 @@ const commands = {
   // from the input to the rows painted; rows = <tr> in the DOM, shown = rows the table stands for
   async keysbench(browser) {
     const runs = Number(args[0] || 5);
-    const { page, errors } = await open(browser);
+    let page = null, errors = [];
     const painted = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const renders = () => page.evaluate(() => Number(document.body.dataset.keysRenders || 0));
     const rerendered = (before) => page.waitForFunction((n) => Number(document.body.dataset.keysRenders || 0) > n, before);
     const times = [];
+    // every load in a new browser context (no cache, no session): a cold page, never a same-document navigation
     for (let i = 0; i < runs; i++) {
+      if (page) await page.context().close();
+      ({ page, errors } = await open(browser));
       const t0 = Date.now();
       await page.goto(base + "/dashboard#keys");
       await page.waitForSelector("#keys-table tbody tr[aria-rowindex]", { state: "attached" });
