@@ -33,6 +33,7 @@ public final class Main {
         c.put("config", new ConfigCommand());
         c.put("check-config", new CheckConfigCommand());
         c.put("import-pdagent", new ImportPdagentCommand());
+        c.put("verify", new io.pdaltagent.command.VerifyCommand());
         c.put("check-rules", new Command() {
             @Override
             public String summary() {
