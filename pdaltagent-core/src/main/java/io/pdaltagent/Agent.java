@@ -26,7 +26,6 @@ import io.pdaltagent.observe.AgentListener;
 import io.pdaltagent.observe.LoggingListener;
 import io.pdaltagent.observe.Metrics;
 import io.pdaltagent.queue.EventQueue;
-import io.pdaltagent.queue.SqliteEventQueue;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
@@ -263,7 +262,8 @@ public final class Agent implements AutoCloseable {
     /** The embedded SQLite queue, or with a broker URL the RabbitMQ queue from pdaltagent-rabbitmq. */
     private static EventQueue openQueue(AgentConfig.QueueConfig qc, Clock clock) {
         if (qc.brokerUrl() == null) {
-            return SqliteEventQueue.open(qc.dataDir(), clock, qc.maxEvents());
+            // a damaged file is moved aside (kept) and the agent starts on an empty queue
+            return io.pdaltagent.queue.StoreQuarantine.open(qc.dataDir(), clock, qc.maxEvents());
         }
         try {
             return io.pdaltagent.queue.EventQueueProvider.forUrl(qc.brokerUrl())

@@ -34,6 +34,7 @@ public final class Main {
         c.put("check-config", new CheckConfigCommand());
         c.put("import-pdagent", new ImportPdagentCommand());
         c.put("hash-password", new io.pdaltagent.command.HashPasswordCommand());
+        c.put("verify", new io.pdaltagent.command.VerifyCommand());
         c.put("check-rules", new Command() {
             @Override
             public String summary() {

@@ -11,7 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +29,7 @@ public final class AgentProcess implements AutoCloseable {
     private final int httpPort;
     private final int adminPort;
     private Process process;
+    private List<String> launcher = List.of();
 
     /**
      * @param env PDAGENTD_* settings; a free HTTP port, a free admin port and HTTPS off are added
@@ -68,8 +71,19 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs bin/pdagentd through this command (which must exec its last argument, so that the process
+     * stays the JVM), e.g. {@code unshare --mount ... sh -c '...; exec "$0"'}.
+     */
+    public AgentProcess launchedBy(String... command) {
+        this.launcher = List.of(command);
+        return this;
+    }
+
     public AgentProcess start() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(projectRoot().resolve("bin/pdagentd").toString());
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.add(projectRoot().resolve("bin/pdagentd").toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
