@@ -96,25 +96,28 @@ public final class SqliteEventQueue implements EventQueue {
         this.schedule = new KeySchedule(clock);
         this.lockChannel = lockChannel;
         this.lock = lock;
+        long t0 = System.nanoTime();
         Connection w = connect(false, WRITER_CACHE_KIB);
         SqliteSchema.migrate(w);
-        try (Statement s = w.createStatement()) {
-            // an attempt under way when the last process stopped was never finished: try it again
-            int recovered = s.executeUpdate("UPDATE items SET state = " + DeliveryState.PENDING.code
-                    + " WHERE state = " + DeliveryState.IN_FLIGHT.code);
-            if (recovered > 0) {
-                LOG.info("{} event(s) that were in flight when the agent last stopped are pending again", recovered);
-            }
-        }
         for (int i = 0; i < READERS; i++) {
             readers.add(connect(true, READER_CACHE_KIB));
         }
-        long openItems = loadOpenKeys();
+        SqliteRecovery.Loaded loaded = withReader(c -> SqliteRecovery.load(c, openSeqs));
+        // an attempt under way when the last process stopped was never finished: try it again
+        int recovered = SqliteRecovery.resetInFlight(w, loaded.inFlight());
+        if (recovered > 0) {
+            LOG.info("{} event(s) that were in flight when the agent last stopped are pending again", recovered);
+        }
+        long openItems = loaded.open();
         open.set(openItems);
-        loadStateCounts();
+        for (int i = 0; i < loaded.perState().length; i++) {
+            perState.set(i, loaded.perState()[i]);
+        }
+        openSeqs.forEach((key, seqs) -> schedule.opened(key, seqs.size()));
         this.writer = new SqliteWriter(w, clock);
         this.checkpointer = new Checkpointer(connect(false, CHECKPOINTER_CACHE_KIB));
-        LOG.info("embedded queue {} opened: {} event(s) waiting", dbFile, openItems);
+        LOG.info("embedded queue {} opened in {} ms: {} event(s) waiting", dbFile,
+                (System.nanoTime() - t0) / 1_000_000, openItems);
     }
 
     /**
@@ -175,22 +178,6 @@ public final class SqliteEventQueue implements EventQueue {
         return c;
     }
 
-    private long loadOpenKeys() throws SQLException {
-        long total = withReader(c -> {
-            long n = 0;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT ordering_key, seq FROM items WHERE state IN (0, 1, 2) ORDER BY seq")) {
-                while (rs.next()) {
-                    openSeqs.computeIfAbsent(rs.getString(1), k -> new OpenSeqs()).add(rs.getLong(2));
-                    n++;
-                }
-            }
-            return n;
-        });
-        openSeqs.forEach((key, seqs) -> schedule.opened(key, seqs.size()));
-        return total;
-    }
-
     private void addOpen(String key, long seq) {
         openSeqs.compute(key, (k, seqs) -> {
             OpenSeqs s = seqs == null ? new OpenSeqs() : seqs;
@@ -203,18 +190,6 @@ public final class SqliteEventQueue implements EventQueue {
         openSeqs.computeIfPresent(key, (k, seqs) -> {
             seqs.remove(seq);
             return seqs.isEmpty() ? null : seqs;
-        });
-    }
-
-    private void loadStateCounts() throws SQLException {
-        withReader(c -> {
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM items GROUP BY state")) {
-                while (rs.next()) {
-                    perState.set(rs.getInt(1), rs.getLong(2));
-                }
-            }
-            return null;
         });
     }
 

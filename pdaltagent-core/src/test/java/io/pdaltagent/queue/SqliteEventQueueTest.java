@@ -133,6 +133,53 @@ class SqliteEventQueueTest extends EventQueueContract {
     }
 
     @Test
+    void anInFlightMarkOnDiskIsPendingAfterReopenAndCountedAsPending() throws Exception {
+        long a = append("k1", "a");
+        append("k1", "b");
+        // what an agent that wrote the in-flight mark left behind when it stopped mid-attempt
+        ((SqliteEventQueue) queue).writeAndWait(c -> {
+            try (Statement s = c.createStatement()) {
+                return s.executeUpdate("UPDATE items SET state = " + DeliveryState.IN_FLIGHT.code + " WHERE seq = " + a);
+            }
+        });
+        reopen();
+        assertThat(queue.stats().inFlight()).isZero();
+        assertThat(queue.get(a).state()).isEqualTo(DeliveryState.PENDING);
+        List<QueuedItem> again = claimAll();
+        assertThat(again).extracting(EventQueueContract::body).containsExactly("a");
+        queue.complete(again.get(0), new Completion.Delivered(202)).join();
+        assertThat(claimAll()).extracting(EventQueueContract::body).containsExactly("b");
+    }
+
+    @Test
+    void theCountOfEveryStateSurvivesAReopen() throws Exception {
+        append("k1", "delivered");
+        append("k2", "dead");
+        append("k3", "retry");
+        append("k4", "pending");
+        queue.append(item("k5", "suppressed").suppressed("rule quiet")).join();
+        for (QueuedItem i : claimAll()) {
+            Completion outcome = switch (body(i)) {
+                case "delivered" -> new Completion.Delivered(202);
+                case "dead" -> new Completion.Dead(400, "rejected");
+                case "retry" -> new Completion.Retry(clock.instant().plusSeconds(60), 503, "down");
+                default -> new Completion.Released();
+            };
+            queue.complete(i, outcome).join();
+        }
+        QueueStats before = queue.stats();
+        reopen();
+        QueueStats after = queue.stats();
+        assertThat(after).usingRecursiveComparison().isEqualTo(before);
+        assertThat(after.open()).isEqualTo(2);
+        assertThat(after.retryScheduled()).isEqualTo(1);
+        assertThat(after.delivered()).isEqualTo(1);
+        assertThat(after.dead()).isEqualTo(1);
+        assertThat(queue.suppressedCounts(null)).extracting(SuppressedCount::count).containsExactly(1L);
+        assertThat(queue.keyStats("k4")).singleElement().extracting(KeyStats::pending).isEqualTo(1L);
+    }
+
+    @Test
     void aRetryScheduleSurvivesAReopen() throws Exception {
         append("k1", "a");
         queue.complete(claimAll().get(0), new Completion.Retry(clock.instant().plusSeconds(60), 503, "down")).join();
