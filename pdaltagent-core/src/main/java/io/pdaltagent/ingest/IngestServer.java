@@ -14,7 +14,6 @@ import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -50,10 +49,11 @@ import java.util.concurrent.TimeoutException;
  * {@code PDAGENTD_BIND_ADDRESS}, in front of the one {@link Handler} that answers ingest requests.
  *
  * <p>Tuned for many small requests on a small machine: a bounded thread pool, HTTP/1.1 keep-alive, a
- * 30 s idle timeout (which is also what disconnects slow or stalled clients), 8 KB of request headers,
- * no {@code Server} version header, a connection cap derived from the process's file-descriptor limit
- * (so a connection flood cannot starve the queue's own files), and JSON bodies on every error Jetty
- * itself produces (bad request lines, oversized headers, 404, 503 during shutdown).
+ * 30 s idle timeout, 8 KB of request headers, no {@code Server} version header, the connection limits
+ * of {@link ConnectionLimits} (a cap derived from the process's file-descriptor limit, so that a
+ * connection flood cannot starve the queue's own files; idle connections shed near the cap; deadlines
+ * for slow headers and bodies), and JSON bodies on every error Jetty itself produces (bad request
+ * lines, oversized headers, 404, 503 during shutdown).
  *
  * <p>{@link #close()} is graceful: the ports stop accepting at once, requests already being handled get
  * up to the stop timeout to finish (a new request on a kept-alive connection is answered 503, and idle
@@ -152,7 +152,7 @@ public final class IngestServer implements AutoCloseable {
                     new HttpConnectionFactory(secureConfig));
             connectors.add(secure);
         }
-        s.addBean(new NetworkConnectionLimit(maxConnections(), s));
+        ConnectionLimits.install(s, connectors, maxConnections());
         s.setHandler(new GracefulHandler(handler));
 
         try {

@@ -85,6 +85,10 @@ final class Json {
             return new NotAnObject(PARSE_ERROR + " (nesting, number or name over the parser limits)", "constraint: " + where(e));
         } catch (JacksonException e) {
             return new NotAnObject(PARSE_ERROR, e.getClass().getSimpleName() + " " + where(e));
+        } catch (NumberFormatException e) {
+            // a short literal whose exponent overflows an int (1e9999999999): Jackson's BigDecimal parser
+            // throws this unwrapped; it is as far over the limits as a 5,000-digit number
+            return new NotAnObject(PARSE_ERROR + " (nesting, number or name over the parser limits)", "number out of range");
         } catch (java.io.IOException e) {
             return new NotAnObject(PARSE_ERROR, e.getClass().getSimpleName());
         }

@@ -356,13 +356,14 @@ public final class SpoolImporter implements AutoCloseable {
     }
 
     /** A checked spool file: an item to append, or the problem that rejects it. */
-    private record Checked(Route route, NewItem item, String reason, String problem, String suppressedBy) {
+    record Checked(Route route, NewItem item, String reason, String problem, String suppressedBy) {
         static Checked bad(Route route, String reason, String problem) {
             return new Checked(route, null, reason, problem, null);
         }
     }
 
-    private Checked check(byte[] file) {
+    /** Parses and checks one spool file's bytes; never throws for any content. */
+    Checked check(byte[] file) {
         JsonNode record;
         try {
             record = Json.MAPPER.readTree(file);

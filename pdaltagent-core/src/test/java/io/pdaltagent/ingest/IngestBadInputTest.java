@@ -279,6 +279,9 @@ class IngestBadInputTest {
         String constraint = "JSON parse error (nesting, number or name over the parser limits)";
         assertUnrecognized(bench.postJson("/x-ere/" + KEY, "{\"n\":" + "9".repeat(5000) + "}"), constraint);
         assertUnrecognized(bench.postJson("/x-ere/" + KEY, "{\"n\":0." + "1".repeat(5000) + "}"), constraint);
+        // an exponent past an int: found by IntakeFuzzTest, was a 500
+        assertUnrecognized(bench.postJson("/x-ere/" + KEY, "{\"n\":1e97777777777777799}"), constraint);
+        assertUnrecognized(bench.postJson("/v2/enqueue", GOOD.replace("\"s\"", "\"s\",\"n\":-2.5E-99999999999")), constraint);
 
         // short literals with giant exponents are cheap and valid JSON: kept exactly, even when rewritten
         HttpResponse<String> response = bench.postJson("/x-ere/" + KEY, """
