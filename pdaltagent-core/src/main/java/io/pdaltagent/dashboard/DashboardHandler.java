@@ -133,7 +133,7 @@ public final class DashboardHandler extends Handler.Abstract {
                 DashboardAuth.Session s = changeSession(request, false);
                 auth.close(s.id());
                 response.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=; Path=" + PREFIX
-                        + "; HttpOnly; SameSite=Strict; Max-Age=0");
+                        + "; HttpOnly; SameSite=Strict" + secure(request) + "; Max-Age=0");
                 json(response, callback, 200, Map.of("status", "ok"));
             }
             case "/assets/app.js" -> asset(method, response, callback, "text/javascript; charset=utf-8", appJs);
@@ -184,7 +184,7 @@ public final class DashboardHandler extends Handler.Abstract {
             return;
         }
         if (s == null) {
-            s = openSession(response, DashboardAuth.Role.ADMIN);
+            s = openSession(request, response, DashboardAuth.Role.ADMIN);
         }
         String page = pageTemplate.replace("{{CSRF}}", s.csrf())
                 .replace("{{ROLE}}", s.role().name().toLowerCase(java.util.Locale.ROOT))
@@ -202,21 +202,26 @@ public final class DashboardHandler extends Handler.Abstract {
             html(response, callback, 401, loginPage("That token is not this agent's admin or read-only token."));
             return;
         }
-        openSession(response, role);
+        openSession(request, response, role);
         LOG.info("dashboard: {} login", role == DashboardAuth.Role.ADMIN ? "an admin" : "a read-only");
         response.setStatus(303);
         response.getHeaders().put(HttpHeader.LOCATION, PREFIX);
         response.write(true, ByteBuffer.allocate(0), callback);
     }
 
-    private DashboardAuth.Session openSession(Response response, DashboardAuth.Role role) {
+    private DashboardAuth.Session openSession(Request request, Response response, DashboardAuth.Role role) {
         DashboardAuth.Session s = auth.open(role);
         if (s == null) {
             throw new QueueAdmin.AdminException(503, "too many dashboard sessions; try again later");
         }
         response.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=" + s.id() + "; Path=" + PREFIX
-                + "; HttpOnly; SameSite=Strict; Max-Age=" + DashboardAuth.SESSION_TTL.getSeconds());
+                + "; HttpOnly; SameSite=Strict" + secure(request) + "; Max-Age=" + DashboardAuth.SESSION_TTL.getSeconds());
         return s;
+    }
+
+    /** Over HTTPS ({@code PDAGENTD_ADMIN_TLS}) the session cookie is never sent back over plain HTTP. */
+    private static String secure(Request request) {
+        return request.isSecure() ? "; Secure" : "";
     }
 
     private String loginPage(String message) {
