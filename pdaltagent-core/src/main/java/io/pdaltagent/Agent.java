@@ -172,14 +172,15 @@ public final class Agent implements AutoCloseable {
 
             // events pd-send queued on disk while the agent was down go before anything sent over HTTP
             spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes(),
-                    intake);
+                    intake, config.ingest().allow().spoolUsers());
             spool.start();
             transforms.startSources(clock, new io.pdaltagent.ingest.SourceIntake(intake, queue, listener, clock,
                     config.ingest().maxBodyBytes()));
 
             AdminHandler health = new AdminHandler(queue, metrics, clock, version());
             Handler.Sequence handlers = new Handler.Sequence(
-                    new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes(), intake),
+                    new IngestHandler(queue, listener, clock, config.ingest().maxBodyBytes(), intake,
+                            config.ingest().allow()),
                     health,
                     new NotFound());
             // the queue admin API only on the admin listener, never on the ingest ports
@@ -192,7 +193,9 @@ public final class Agent implements AutoCloseable {
                     new DashboardHandler(new DashboardData(queue, metrics, history, clock, version(), configRows),
                             new DashboardAuth(config.admin().token(), config.admin().readToken(),
                                     config.admin().passwordHash(), clock), version())),
-                    config.delivery().shutdownGrace());
+                    config.delivery().shutdownGrace(),
+                    config.admin().tls().enabled() && config.admin().port() != 0
+                            ? io.pdaltagent.ingest.ServerTls.forAdmin(config.admin().tls(), config.ingest()) : null);
             adminListener.start();
             server = new IngestServer(config.ingest(), handlers, config.delivery().shutdownGrace());
             server.start();

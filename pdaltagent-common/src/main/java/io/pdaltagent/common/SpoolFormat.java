@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.EnumSet;
 import java.util.Set;
@@ -27,8 +30,10 @@ import java.util.Set;
  *       {@code {"version":1,"path":"/v2/enqueue","content_type":"application/json","body":"{...}",
  *       "queued_at":"2025-01-01T00:00:00.123Z","queued_by":"nagios"}}; {@code body} is the exact body
  *       the tool would have posted to {@code path}.</li>
- *   <li><b>Writing</b> ({@link #write}): a temporary name, flushed, mode {@code 0644} (the agent must
- *       read it whatever the writer's umask), renamed atomically: the agent never sees half a file.</li>
+ *   <li><b>Writing</b> ({@link #write}): a temporary name created exclusively (no link followed, mode
+ *       {@code 0600} while written), flushed, then mode {@code 0644} (the agent, another user, must
+ *       read it whatever the writer's umask), renamed atomically: the agent never sees half a file.
+ *       Other users cannot read it all the same: they may not list the spool, and names are random.</li>
  * </ul>
  * Stateless; thread-safe.
  */
@@ -41,6 +46,10 @@ public final class SpoolFormat {
     /** rw-r--r--: readable by the agent whoever wrote it. */
     public static final Set<PosixFilePermission> FILE_PERMISSIONS = EnumSet.of(PosixFilePermission.OWNER_READ,
             PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+
+    /** rw-------: the temporary file while it is being written. */
+    static final Set<PosixFilePermission> PRIVATE_PERMISSIONS = EnumSet.of(PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE);
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -81,15 +90,19 @@ public final class SpoolFormat {
         Path target = dir.resolve(name);
         boolean moved = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            // O_CREAT|O_EXCL|O_NOFOLLOW, and 0600 from the first byte: nothing planted under the name
+            // (a link, a file) is followed or written, and no one reads the event before it is whole
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PRIVATE_PERMISSIONS))) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
                 ch.force(true);
             }
-            // chmod is not subject to the umask
-            Files.setPosixFilePermissions(tmp, FILE_PERMISSIONS);
+            // chmod is not subject to the umask; without following a link (the JDK opens O_NOFOLLOW, then fchmod)
+            Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setPermissions(FILE_PERMISSIONS);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;
         } finally {

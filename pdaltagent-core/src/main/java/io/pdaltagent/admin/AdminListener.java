@@ -2,6 +2,7 @@ package io.pdaltagent.admin;
 
 import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.config.ConfigException;
+import io.pdaltagent.ingest.ServerTls;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -18,7 +19,10 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -29,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin listener: one plain-HTTP port ({@code PDAGENTD_ADMIN_PORT}, default 8081, on
+ * The admin listener: one HTTP (or, with {@code PDAGENTD_ADMIN_TLS}, HTTPS) port ({@code PDAGENTD_ADMIN_PORT}, default 8081, on
  * {@code PDAGENTD_ADMIN_BIND_ADDRESS}, default 127.0.0.1), apart from the ingest ports, serving the
  * handlers it is given in order (today the queue admin API, {@code /healthz}, {@code /metrics} and
  * the agent's identity; a dashboard later), then a JSON 404. Port 0 turns it off: {@link #start}
@@ -57,14 +61,21 @@ public final class AdminListener implements AutoCloseable {
     private final AgentConfig.AdminConfig config;
     private final List<Handler> handlers;
     private final Duration stopTimeout;
+    private final ServerTls tls;
     private Server server;
     private volatile int port = -1;
     private boolean closed;
 
     public AdminListener(AgentConfig.AdminConfig config, List<Handler> handlers, Duration stopTimeout) {
+        this(config, handlers, stopTimeout, null);
+    }
+
+    /** @param tls serves HTTPS with it ({@code PDAGENTD_ADMIN_TLS}); null: plain HTTP */
+    public AdminListener(AgentConfig.AdminConfig config, List<Handler> handlers, Duration stopTimeout, ServerTls tls) {
         this.config = Objects.requireNonNull(config, "config");
         this.handlers = List.copyOf(handlers);
         this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
+        this.tls = tls;
     }
 
     /** Binds and serves; a no-op when the admin port is 0. */
@@ -84,7 +95,17 @@ public final class AdminListener implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
-        ServerConnector c = new ServerConnector(s, new HttpConnectionFactory(http));
+        ServerConnector c;
+        if (tls == null) {
+            c = new ServerConnector(s, new HttpConnectionFactory(http));
+        } else {
+            HttpConfiguration secure = new HttpConfiguration(http);
+            SecureRequestCustomizer customizer = new SecureRequestCustomizer();
+            customizer.setSniHostCheck(false); // reached as 127.0.0.1 as often as by name
+            secure.addCustomizer(customizer);
+            c = new ServerConnector(s, new SslConnectionFactory(tls.sslContextFactory(), HttpVersion.HTTP_1_1.asString()),
+                    new HttpConnectionFactory(secure));
+        }
         c.setName("admin");
         c.setHost(config.bindAddress());
         c.setPort(config.port());
@@ -107,6 +128,9 @@ public final class AdminListener implements AutoCloseable {
         }
         server = s;
         port = c.getLocalPort();
+        if (tls != null) {
+            tls.startWatching();
+        }
         LOG.info("Admin listener on {}{}", url(), config.token() == null ? "" : " (token required for changes)");
     }
 
@@ -135,7 +159,7 @@ public final class AdminListener implements AutoCloseable {
             host = "127.0.0.1";
         }
         String authority = host.contains(":") ? "[" + host + "]" : host;
-        return URI.create("http://" + authority + ":" + port);
+        return URI.create((tls == null ? "http://" : "https://") + authority + ":" + port);
     }
 
     @Override
@@ -144,6 +168,9 @@ public final class AdminListener implements AutoCloseable {
             return;
         }
         closed = true;
+        if (tls != null) {
+            tls.close();
+        }
         if (server == null) {
             return;
         }

@@ -40,6 +40,11 @@ public final class Settings {
         if (k.contains("TOKEN") || k.contains("SECRET") || k.contains("PASSWORD")) {
             return "<masked>";
         }
+        if (k.endsWith("ROUTING_KEYS")) {
+            // routing keys are credentials for PagerDuty: only their last four characters
+            return java.util.Arrays.stream(value.split("[,\\s]+")).filter(x -> !x.isEmpty())
+                    .map(io.pdaltagent.observe.Mask::key).collect(java.util.stream.Collectors.joining(","));
+        }
         if (value.contains("://") || k.endsWith("_PROXY")) {
             return io.pdaltagent.observe.Mask.url(value).replaceAll("(?i)(password=)[^&]*", "$1****");
         }

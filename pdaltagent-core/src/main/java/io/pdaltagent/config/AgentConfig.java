@@ -24,7 +24,73 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      * @param maxBodyBytes larger request bodies are answered 413
      */
     public record IngestConfig(String bindAddress, int httpPort, int httpsPort, Path tlsCertFile, Path tlsKeyFile,
-                               int maxBodyBytes, Path dataDir) {
+                               int maxBodyBytes, Path dataDir, TlsOptions tls, Allowlist allow) {
+        /** Without client certificates or allowlists, certificate files checked every ten seconds. */
+        public IngestConfig(String bindAddress, int httpPort, int httpsPort, Path tlsCertFile, Path tlsKeyFile,
+                            int maxBodyBytes, Path dataDir) {
+            this(bindAddress, httpPort, httpsPort, tlsCertFile, tlsKeyFile, maxBodyBytes, dataDir, TlsOptions.DEFAULT,
+                    Allowlist.ALL);
+        }
+
+        public IngestConfig {
+            java.util.Objects.requireNonNull(tls, "tls");
+            java.util.Objects.requireNonNull(allow, "allow");
+        }
+    }
+
+    /**
+     * HTTPS options beyond the certificate pair (startup-only, except that the certificate and key
+     * files' content is reloaded when it changes).
+     *
+     * @param clientCaFile PEM bundle of the CAs whose client certificates HTTPS ingest accepts, or null
+     * @param clientAuth whether a client certificate is asked for, and whether one is required
+     * @param reloadInterval how often the certificate and key files are checked for changes; zero: never
+     */
+    public record TlsOptions(Path clientCaFile, ClientAuth clientAuth, Duration reloadInterval) {
+        /** A renewed certificate (certbot, cert-manager) is in use within ten seconds. */
+        public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(10);
+        public static final TlsOptions DEFAULT = new TlsOptions(null, ClientAuth.NONE, DEFAULT_RELOAD_INTERVAL);
+
+        /** {@code PDAGENTD_TLS_CLIENT_AUTH}: none, optional (a certificate sent must verify), required. */
+        public enum ClientAuth { NONE, OPTIONAL, REQUIRED }
+
+        public TlsOptions {
+            java.util.Objects.requireNonNull(clientAuth, "clientAuth");
+            java.util.Objects.requireNonNull(reloadInterval, "reloadInterval");
+            if (clientAuth != ClientAuth.NONE && clientCaFile == null) {
+                throw new IllegalArgumentException("client certificates need a CA file");
+            }
+        }
+    }
+
+    /**
+     * Who may send events through ingest (the relay mode: other hosts posting to this agent), and
+     * whose spool files are imported. An empty set or list allows everything; a refused request is
+     * answered 403, a refused spool file is moved to {@code spool/rejected/}.
+     *
+     * @param routingKeys the routing (integration) keys events may be sent for; empty: any key
+     * @param sourceNetworks the networks requests may come from; empty: any address
+     * @param spoolUsers the local users whose spool files are imported; empty: any user
+     */
+    public record Allowlist(java.util.Set<String> routingKeys, java.util.List<Cidr> sourceNetworks,
+                            java.util.Set<String> spoolUsers) {
+        public static final Allowlist ALL = new Allowlist(java.util.Set.of(), java.util.List.of(), java.util.Set.of());
+
+        public Allowlist(java.util.Set<String> routingKeys, java.util.List<Cidr> sourceNetworks) {
+            this(routingKeys, sourceNetworks, java.util.Set.of());
+        }
+
+        public Allowlist {
+            routingKeys = java.util.Set.copyOf(routingKeys);
+            sourceNetworks = java.util.List.copyOf(sourceNetworks);
+            spoolUsers = java.util.Set.copyOf(spoolUsers);
+        }
+
+        @Override
+        public String toString() {
+            return "Allowlist[routingKeys=" + routingKeys.size() + " key(s), sourceNetworks=" + sourceNetworks
+                    + ", spoolUsers=" + spoolUsers + "]";
+        }
     }
 
     /**
@@ -132,22 +198,40 @@ public record AgentConfig(IngestConfig ingest, QueueConfig queue, DeliveryConfig
      * @param token required (Bearer) for every change, and for any request from another host; null: none
      * @param readToken the dashboard's view-only login ({@code PDAGENTD_ADMIN_READ_TOKEN}); null: none
      * @param passwordHash the dashboard's admin password ({@code PDAGENTD_ADMIN_PASSWORD_HASH}); null: none
+     * @param tls HTTPS on the admin listener, or {@link AdminTls#OFF}
      */
     public record AdminConfig(String bindAddress, int port, String token, String readToken,
-                              io.pdaltagent.dashboard.PasswordHash passwordHash) {
+                              io.pdaltagent.dashboard.PasswordHash passwordHash, AdminTls tls) {
         public static final AdminConfig DEFAULT = new AdminConfig("127.0.0.1", 8081, null);
 
         /** Without a read-only token and without a password hash. */
         public AdminConfig(String bindAddress, int port, String token) {
-            this(bindAddress, port, token, null, null);
+            this(bindAddress, port, token, null, null, AdminTls.OFF);
+        }
+
+        /** Plain HTTP, without a password hash. */
+        public AdminConfig(String bindAddress, int port, String token, String readToken) {
+            this(bindAddress, port, token, readToken, null, AdminTls.OFF);
+        }
+
+        public AdminConfig {
+            java.util.Objects.requireNonNull(tls, "tls");
         }
 
         @Override
         public String toString() {
             return "AdminConfig[bindAddress=" + bindAddress + ", port=" + port + ", token=" + (token == null ? "none" : "<masked>")
                     + ", readToken=" + (readToken == null ? "none" : "<masked>")
-                    + ", passwordHash=" + (passwordHash == null ? "none" : "<masked>") + "]";
+                    + ", passwordHash=" + (passwordHash == null ? "none" : "<masked>") + ", tls=" + tls.enabled() + "]";
         }
+    }
+
+    /**
+     * HTTPS on the admin listener ({@code PDAGENTD_ADMIN_TLS}). Its own PEM pair, or when both are
+     * null the ingest listener's (the operator's pair, else the generated self-signed one).
+     */
+    public record AdminTls(boolean enabled, Path certFile, Path keyFile) {
+        public static final AdminTls OFF = new AdminTls(false, null, null);
     }
 
     /**

@@ -92,6 +92,8 @@ public final class EnvConfig {
             throw new ConfigException("PDAGENTD_TLS_CERT_FILE and PDAGENTD_TLS_KEY_FILE go together: set both or neither");
         }
         int maxBody = (int) number("PDAGENTD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
+        AgentConfig.TlsOptions tls = tlsOptions();
+        AgentConfig.Allowlist allow = allowlist();
 
         String broker = string("PDAGENTD_BROKER_URL", null);
         String brokerVar = "PDAGENTD_BROKER_URL";
@@ -140,7 +142,7 @@ public final class EnvConfig {
         AgentConfig.OutboundConfig outbound = outbound();
 
         return new AgentConfig(
-                new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir),
+                new AgentConfig.IngestConfig(bind, http, https, cert, key, maxBody, dataDir, tls, allow),
                 new AgentConfig.QueueConfig(dataDir, maxEvents, retention, broker, partitions),
                 new AgentConfig.DeliveryConfig(events, concurrency, timeout, retryBase, retryMax, maxAge, grace,
                         pacing),
@@ -286,6 +288,95 @@ public final class EnvConfig {
         return n.toString();
     }
 
+    /** Most keys an allowlist takes; a relay for more keys than this is no allowlist. */
+    private static final int MAX_ALLOWED_KEYS = 100_000;
+    private static final int MAX_ALLOWED_NETWORKS = 10_000;
+
+    /** Client certificates on HTTPS ingest, and how often the certificate files are checked. */
+    private AgentConfig.TlsOptions tlsOptions() {
+        Path ca = path("PDAGENTD_TLS_CLIENT_CA_FILE", null);
+        if (ca != null && !java.nio.file.Files.isReadable(ca)) {
+            throw new ConfigException(where("PDAGENTD_TLS_CLIENT_CA_FILE") + ": " + ca + " is not a readable file");
+        }
+        String auth = string("PDAGENTD_TLS_CLIENT_AUTH", null);
+        AgentConfig.TlsOptions.ClientAuth clientAuth;
+        if (auth == null) {
+            clientAuth = ca == null ? AgentConfig.TlsOptions.ClientAuth.NONE : AgentConfig.TlsOptions.ClientAuth.REQUIRED;
+        } else {
+            try {
+                clientAuth = AgentConfig.TlsOptions.ClientAuth.valueOf(auth.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where("PDAGENTD_TLS_CLIENT_AUTH") + ": '" + auth
+                        + "' is none of none, optional, required");
+            }
+        }
+        if (clientAuth != AgentConfig.TlsOptions.ClientAuth.NONE && ca == null) {
+            throw new ConfigException(where("PDAGENTD_TLS_CLIENT_AUTH") + ": " + auth
+                    + " client certificates need PDAGENTD_TLS_CLIENT_CA_FILE (the CAs that issue them)");
+        }
+        Duration reload = seconds("PDAGENTD_TLS_RELOAD_SECONDS",
+                AgentConfig.TlsOptions.DEFAULT_RELOAD_INTERVAL.toSeconds(), 0);
+        return new AgentConfig.TlsOptions(ca, clientAuth, reload);
+    }
+
+    /** {@code PDAGENTD_ALLOWED_ROUTING_KEYS} and {@code PDAGENTD_ALLOWED_SOURCE_NETWORKS}: comma lists. */
+    private AgentConfig.Allowlist allowlist() {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (String k : list("PDAGENTD_ALLOWED_ROUTING_KEYS")) {
+            if (!k.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new ConfigException(where("PDAGENTD_ALLOWED_ROUTING_KEYS") + ": a routing key is printable ASCII"
+                        + " without spaces (" + io.pdaltagent.observe.Mask.key(k) + " is not)");
+            }
+            keys.add(k);
+        }
+        if (keys.size() > MAX_ALLOWED_KEYS) {
+            throw new ConfigException(where("PDAGENTD_ALLOWED_ROUTING_KEYS") + ": more than " + MAX_ALLOWED_KEYS + " keys");
+        }
+        java.util.List<Cidr> networks = new java.util.ArrayList<>();
+        for (String n : list("PDAGENTD_ALLOWED_SOURCE_NETWORKS")) {
+            try {
+                networks.add(Cidr.parse(n));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where("PDAGENTD_ALLOWED_SOURCE_NETWORKS") + ": " + e.getMessage());
+            }
+        }
+        if (networks.size() > MAX_ALLOWED_NETWORKS) {
+            throw new ConfigException(where("PDAGENTD_ALLOWED_SOURCE_NETWORKS") + ": more than " + MAX_ALLOWED_NETWORKS
+                    + " networks");
+        }
+        java.util.Set<String> users = new java.util.LinkedHashSet<>();
+        for (String u : list("PDAGENTD_SPOOL_ALLOWED_USERS")) {
+            if (!u.matches("[A-Za-z0-9._][A-Za-z0-9._-]{0,63}\\$?")) {
+                throw new ConfigException(where("PDAGENTD_SPOOL_ALLOWED_USERS") + ": '" + u + "' is not a user name");
+            }
+            users.add(u);
+        }
+        return new AgentConfig.Allowlist(keys, networks, users);
+    }
+
+    /** A comma (or white-space) separated list; empty when unset. */
+    private java.util.List<String> list(String name) {
+        String v = string(name, null);
+        if (v == null) {
+            return java.util.List.of();
+        }
+        return java.util.Arrays.stream(v.split("[,\\s]+")).filter(x -> !x.isEmpty()).toList();
+    }
+
+    /** HTTPS on the admin listener: {@code PDAGENTD_ADMIN_TLS} and its optional own pair. */
+    private AgentConfig.AdminTls adminTls() {
+        boolean on = bool("PDAGENTD_ADMIN_TLS", false);
+        Path cert = path("PDAGENTD_ADMIN_TLS_CERT_FILE", null);
+        Path key = path("PDAGENTD_ADMIN_TLS_KEY_FILE", null);
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException("PDAGENTD_ADMIN_TLS_CERT_FILE and PDAGENTD_ADMIN_TLS_KEY_FILE go together: set both or neither");
+        }
+        if (cert != null && !on) {
+            throw new ConfigException("PDAGENTD_ADMIN_TLS_CERT_FILE is set but PDAGENTD_ADMIN_TLS is not true");
+        }
+        return new AgentConfig.AdminTls(on, cert, key);
+    }
+
     /** The admin listener: off the ingest ports; off loopback only with a token. */
     private AgentConfig.AdminConfig admin() {
         String bind = string("PDAGENTD_ADMIN_BIND_ADDRESS", DEFAULT_ADMIN_BIND_ADDRESS);
@@ -325,7 +416,7 @@ public final class EnvConfig {
         if (readToken != null && readToken.equals(token)) {
             throw new ConfigException("PDAGENTD_ADMIN_READ_TOKEN: must differ from PDAGENTD_ADMIN_TOKEN");
         }
-        return new AgentConfig.AdminConfig(bind, port, token, readToken, hash);
+        return new AgentConfig.AdminConfig(bind, port, token, readToken, hash, adminTls());
     }
 
     /** A dashboard password hash (PBKDF2-HMAC-SHA256, PHC string), or null; the value is never echoed. */
@@ -416,6 +507,13 @@ public final class EnvConfig {
         m.put("http_port", String.valueOf(c.ingest().httpPort()));
         m.put("https_port", String.valueOf(c.ingest().httpsPort()));
         m.put("tls", c.ingest().tlsCertFile() == null ? "generated self-signed" : c.ingest().tlsCertFile().toString());
+        AgentConfig.TlsOptions to = c.ingest().tls();
+        m.put("tls_client_auth", to.clientAuth().name().toLowerCase(Locale.ROOT)
+                + (to.clientCaFile() == null ? "" : " (CAs " + to.clientCaFile() + ")"));
+        AgentConfig.Allowlist al = c.ingest().allow();
+        m.put("allowed_routing_keys", al.routingKeys().isEmpty() ? "any" : al.routingKeys().size() + " key(s)");
+        m.put("allowed_source_networks", al.sourceNetworks().isEmpty() ? "any" : al.sourceNetworks().toString());
+        m.put("spool_allowed_users", al.spoolUsers().isEmpty() ? "any" : String.join(",", al.spoolUsers()));
         m.put("queue", c.queue().brokerUrl() == null ? "embedded" : io.pdaltagent.observe.Mask.url(c.queue().brokerUrl()));
         m.put("queue_max_events", String.valueOf(c.queue().maxEvents()));
         m.put("events_base_url", c.delivery().eventsBaseUrl().toString());
@@ -432,7 +530,7 @@ public final class EnvConfig {
                     + ")");
         }
         m.put("admin", c.admin().port() == 0 ? "off" : c.admin().bindAddress() + ":" + c.admin().port()
-                + (c.admin().token() == null ? "" : " (token set)"));
+                + (c.admin().token() == null ? "" : " (token set)") + (c.admin().tls().enabled() ? " (https)" : ""));
         m.put("proxy", c.outbound().proxyVariables().isEmpty() ? "none" : String.join(",", c.outbound().proxyVariables().keySet()));
         m.put("scrub_pii", c.transform().scrubPii().isEmpty() ? "off" : String.join(",", c.transform().scrubPii()));
         m.put("rules_file", String.valueOf(c.transform().rulesFile()));

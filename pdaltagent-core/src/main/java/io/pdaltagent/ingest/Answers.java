@@ -95,6 +95,11 @@ final class Answers {
                 List.of(detail)), UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
 
+    /** 403: this relay does not take events from that address, or for that routing key. */
+    static Answer forbidden(String error) {
+        return new Answer(403, errorBody("forbidden", "Event refused by this relay", List.of(error)));
+    }
+
     /** 500: a bug in the agent; the client may retry. */
     static Answer internalError() {
         return new Answer(500, errorBody("internal error", "Event could not be processed, retry later",

@@ -1,5 +1,6 @@
 package io.pdaltagent.ingest;
 
+import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.ingest.Answers.Answer;
 import io.pdaltagent.observe.AgentListener;
 import io.pdaltagent.observe.Mask;
@@ -68,6 +69,8 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
     private final int maxBodyBytes;
     private final Intake intake;
     private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+    private final AtomicLong lastRefusalNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+    private final AccessGate gate;
 
     /**
      * @param queue where accepted events go; success is answered once its append completes
@@ -84,6 +87,15 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
      *     intake as the spool importer's)
      */
     public IngestHandler(EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes, Intake intake) {
+        this(queue, listener, clock, maxBodyBytes, intake, AgentConfig.Allowlist.ALL);
+    }
+
+    /**
+     * @param allow the source networks and routing keys taken (the relay mode); others are answered 403
+     */
+    public IngestHandler(EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes, Intake intake,
+                         AgentConfig.Allowlist allow) {
+        this.gate = new AccessGate(allow);
         this.intake = Objects.requireNonNull(intake, "intake");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -138,6 +150,12 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
         }
 
         void start() {
+            if (!gate.allowsSource(request.getConnectionMetaData().getRemoteSocketAddress())) {
+                String from = AccessGate.describe(request.getConnectionMetaData().getRemoteSocketAddress());
+                refuse("forbidden_source", "Requests from " + from + " are not accepted by this relay",
+                        "Refused a request on {} from {}: not in PDAGENTD_ALLOWED_SOURCE_NETWORKS", route.template(), from);
+                return;
+            }
             String method = request.getMethod();
             if (!"POST".equals(method)) {
                 reject(Answers.methodNotAllowed(method), "method_not_allowed", null);
@@ -204,6 +222,13 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
                 return;
             }
             Intake.Store store = (Intake.Store) outcome;
+            if (!gate.allowsKey(store.item().orderingKey())) {
+                String masked = Mask.key(store.item().orderingKey());
+                refuse("forbidden_key", "Events for routing key " + masked + " are not accepted by this relay",
+                        "Refused an event on {} for key {} from {}: not in PDAGENTD_ALLOWED_ROUTING_KEYS",
+                        route.template(), masked, AccessGate.describe(request.getConnectionMetaData().getRemoteSocketAddress()));
+                return;
+            }
             if (store.suppressedBy() != null && !queue.keepsSuppressed()) {
                 // suppressed, and this backend keeps no suppressed events: accepted, counted by the rule, not stored
                 if (LOG.isDebugEnabled()) {
@@ -289,6 +314,12 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
             write(answer);
         }
 
+        /** 403, counted under {@code reason}, logged (WARN at most every ten seconds) with the key masked. */
+        private void refuse(String reason, String error, String logFormat, Object... logArgs) {
+            warnAtMostEvery(lastRefusalNanos, logFormat, logArgs);
+            reject(Answers.forbidden(error), reason, null);
+        }
+
         private boolean isHttp1() {
             HttpVersion version = request.getConnectionMetaData().getHttpVersion();
             return version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0;
@@ -337,9 +368,13 @@ public final class IngestHandler extends Handler.Abstract.NonBlocking {
     }
 
     private void warnAtMostEvery(String format, Object... args) {
+        warnAtMostEvery(lastWarnNanos, format, args);
+    }
+
+    private static void warnAtMostEvery(AtomicLong lastWarn, String format, Object... args) {
         long now = System.nanoTime();
-        long last = lastWarnNanos.get();
-        if (now - last >= WARN_INTERVAL_NANOS && lastWarnNanos.compareAndSet(last, now)) {
+        long last = lastWarn.get();
+        if (now - last >= WARN_INTERVAL_NANOS && lastWarn.compareAndSet(last, now)) {
             LOG.warn(format, args);
         } else if (LOG.isDebugEnabled()) {
             LOG.debug(format, args);

@@ -95,7 +95,7 @@ public final class IngestServer implements AutoCloseable {
     private final Handler handler;
     private final Duration stopTimeout;
     private Server server;
-    private volatile TlsMaterial tls;
+    private volatile ServerTls tls;
     private volatile int httpPort = -1;
     private volatile int httpsPort = -1;
     private boolean closed;
@@ -125,7 +125,7 @@ public final class IngestServer implements AutoCloseable {
             throw new ConfigException("PDAGENTD_HTTP_PORT and PDAGENTD_HTTPS_PORT are both 0: "
                     + "at least one ingest port must be on");
         }
-        TlsMaterial material = config.httpsPort() != 0 ? TlsMaterial.forConfig(config) : null;
+        ServerTls material = config.httpsPort() != 0 ? ServerTls.forIngest(config) : null;
 
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
         threads.setName("pdagentd-ingest");
@@ -148,7 +148,7 @@ public final class IngestServer implements AutoCloseable {
             secureCustomizer.setSniHostCheck(false); // self-signed certificates are reached by IP address
             secureConfig.addCustomizer(secureCustomizer);
             secure = connector(s, "https", config.httpsPort(),
-                    new SslConnectionFactory(material.newSslContextFactory(), HttpVersion.HTTP_1_1.asString()),
+                    new SslConnectionFactory(material.sslContextFactory(), HttpVersion.HTTP_1_1.asString()),
                     new HttpConnectionFactory(secureConfig));
             connectors.add(secure);
         }
@@ -172,6 +172,9 @@ public final class IngestServer implements AutoCloseable {
         }
         server = s;
         tls = material;
+        if (material != null) {
+            material.startWatching();
+        }
         httpPort = plain == null ? -1 : plain.getLocalPort();
         httpsPort = secure == null ? -1 : secure.getLocalPort();
         String authority = host().contains(":") ? "[" + host() + "]" : host();
@@ -192,6 +195,11 @@ public final class IngestServer implements AutoCloseable {
 
     /** The HTTPS identity in use; empty when HTTPS is off or the server is not started. */
     public Optional<TlsMaterial> tlsMaterial() {
+        return Optional.ofNullable(tls).map(ServerTls::material);
+    }
+
+    /** The HTTPS side (certificate reload, client certificates); empty when HTTPS is off or not started. */
+    public Optional<ServerTls> tls() {
         return Optional.ofNullable(tls);
     }
 
@@ -207,6 +215,9 @@ public final class IngestServer implements AutoCloseable {
         closed = true;
         if (server == null) {
             return;
+        }
+        if (tls != null) {
+            tls.close();
         }
         try {
             server.stop();

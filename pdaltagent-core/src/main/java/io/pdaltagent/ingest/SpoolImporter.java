@@ -69,7 +69,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Permissions.</b> {@code spool/} is created with mode {@code 1733}: any local user may drop a
  * file in it, only the agent may list it, and the sticky bit stops users from removing each other's
- * files. {@code importing/} and {@code rejected/} are the agent's own ({@code 0700}).
+ * files. {@code importing/} and {@code rejected/} are the agent's own ({@code 0700}). What another
+ * user plants is never read: a file is checked only once it has been moved into {@code importing/}
+ * (where nobody else can swap it), and refused unread when it is a symbolic link (never followed),
+ * has more than one hard link (it could be the agent's own file, or another user's, under a second
+ * name), or belongs to a user not in {@code PDAGENTD_SPOOL_ALLOWED_USERS} when that list is set.
  *
  * <p>Threads: {@link #importNow} is synchronized; the listener is called on the importing thread.
  */
@@ -109,6 +113,7 @@ public final class SpoolImporter implements AutoCloseable {
     private final Clock clock;
     private final int maxBodyBytes;
     private final Intake intake;
+    private final Set<String> allowedUsers;
     private final Set<String> warnedUnclaimable = Collections.synchronizedSet(new LinkedHashSet<>());
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running;
@@ -127,6 +132,13 @@ public final class SpoolImporter implements AutoCloseable {
     /** @param intake the same intake as HTTP ingest's: spooled events pass the same checks and transforms */
     public SpoolImporter(Path dataDir, EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes,
                          Intake intake) {
+        this(dataDir, queue, listener, clock, maxBodyBytes, intake, Set.of());
+    }
+
+    /** @param allowedUsers the owners whose files are imported ({@code PDAGENTD_SPOOL_ALLOWED_USERS}); empty: any */
+    public SpoolImporter(Path dataDir, EventQueue queue, AgentListener listener, Clock clock, int maxBodyBytes,
+                         Intake intake, Set<String> allowedUsers) {
+        this.allowedUsers = Set.copyOf(allowedUsers);
         this.spool = dataDir.resolve(SPOOL_DIR);
         this.importing = spool.resolve(IMPORTING_DIR);
         this.rejected = spool.resolve(REJECTED_DIR);
@@ -285,6 +297,10 @@ public final class SpoolImporter implements AutoCloseable {
         String name = claimed.getFileName().toString();
         Checked checked;
         try {
+            String refused = refusal(claimed);
+            if (refused != null) {
+                return reject(claimed, null, "refused", refused);
+            }
             checked = check(read(claimed));
         } catch (IOException e) {
             return reject(claimed, null, "unreadable", "the file cannot be read: " + describe(e));
@@ -336,6 +352,38 @@ public final class SpoolImporter implements AutoCloseable {
             return modified.toInstant().isAfter(clock.instant().minus(SETTLE_TIME));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * Why a claimed file is not read at all, or null. It lies in {@code importing/} (the agent's own,
+     * 0700), so what is checked here cannot change before it is read: a link (a symbolic link is never
+     * followed; a hard link could be another user's or the agent's own file, seen under a second name),
+     * or an owner not in {@code PDAGENTD_SPOOL_ALLOWED_USERS}.
+     */
+    private String refusal(Path claimed) throws IOException {
+        if (Files.isSymbolicLink(claimed)) {
+            return "a symbolic link; spool files are never followed";
+        }
+        if (!Files.isRegularFile(claimed, LinkOption.NOFOLLOW_LINKS)) {
+            return "not a regular file";
+        }
+        Object links = linkCount(claimed);
+        if (links instanceof Integer n && n > 1) {
+            return "a file with " + n + " hard links; a spool file has one name";
+        }
+        String owner = Files.getOwner(claimed, LinkOption.NOFOLLOW_LINKS).getName();
+        if (!allowedUsers.isEmpty() && !allowedUsers.contains(owner)) {
+            return "owned by '" + printable(owner) + "', who is not in PDAGENTD_SPOOL_ALLOWED_USERS";
+        }
+        return null;
+    }
+
+    private static Object linkCount(Path file) throws IOException {
+        try {
+            return Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return null; // no such attribute on this file system
         }
     }
 

@@ -47,6 +47,17 @@ public final class TlsMaterial {
     static final String KEY_VARIABLE = "PDAGENTD_TLS_KEY_FILE";
     /** TLS 1.0 and 1.1 are deprecated (RFC 8996); everything that speaks to PagerDuty speaks 1.2. */
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /**
+     * The suites offered, in the server's order of preference: TLS 1.3's three, then for TLS 1.2 only
+     * forward-secret (ECDHE) key exchange with an AEAD cipher (AES-GCM, ChaCha20-Poly1305), as in
+     * Mozilla's "intermediate" profile. No CBC, no RSA key exchange, no finite-field DHE, no 3DES,
+     * RC4, NULL or export suites.
+     */
+    static final String[] CIPHER_SUITES = {
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"};
     private static final String KEY_ALIAS = "agent";
     private static final Logger LOG = LoggerFactory.getLogger(TlsMaterial.class);
 
@@ -78,7 +89,12 @@ public final class TlsMaterial {
      * in PKCS#8, PKCS#1 or SEC1 form. The two may be the same file.
      */
     public static TlsMaterial fromPemFiles(Path certFile, Path keyFile) {
-        TlsMaterial material = load(certFile, CERT_VARIABLE, keyFile, KEY_VARIABLE);
+        return fromPemFiles(certFile, CERT_VARIABLE, keyFile, KEY_VARIABLE);
+    }
+
+    /** As {@link #fromPemFiles(Path, Path)}, errors naming the given variables. */
+    public static TlsMaterial fromPemFiles(Path certFile, String certVariable, Path keyFile, String keyVariable) {
+        TlsMaterial material = load(certFile, certVariable, keyFile, keyVariable);
         X509Certificate leaf = material.certificate();
         Instant now = Instant.now();
         if (leaf.getNotAfter().toInstant().isBefore(now)) {
@@ -177,23 +193,29 @@ public final class TlsMaterial {
     }
 
     /**
-     * A new, not yet started Jetty TLS context for this key and chain: TLS 1.2 and 1.3 only, Jetty's
-     * default cipher exclusions (no RSA key exchange, CBC-SHA1, NULL, anonymous or export suites), no
-     * renegotiation, and no SNI requirement (a self-signed certificate is reached by IP address as often
-     * as by name).
+     * A new, not yet started Jetty TLS context for this key and chain: TLS 1.2 and 1.3 only, the
+     * {@link #CIPHER_SUITES} only (server's order), no renegotiation, and no SNI requirement (a
+     * self-signed certificate is reached by IP address as often as by name).
      */
     public SslContextFactory.Server newSslContextFactory() {
-        byte[] secret = new byte[18];
-        new SecureRandom().nextBytes(secret);
-        String password = Base64.getEncoder().encodeToString(secret); // guards only an in-memory key store
         SslContextFactory.Server factory = new SslContextFactory.Server();
-        factory.setKeyStore(keyStore(password.toCharArray()));
-        factory.setKeyStorePassword(password);
-        factory.setCertAlias(KEY_ALIAS);
+        installIn(factory);
         factory.setIncludeProtocols(PROTOCOLS);
+        factory.setIncludeCipherSuites(CIPHER_SUITES);
+        factory.setUseCipherSuitesOrder(true);
         factory.setRenegotiationAllowed(false);
         factory.setSniRequired(false);
         return factory;
+    }
+
+    /** Makes this key and chain the identity of {@code factory} (before it starts, or inside its reload). */
+    void installIn(SslContextFactory factory) {
+        byte[] secret = new byte[18];
+        new SecureRandom().nextBytes(secret);
+        String password = Base64.getEncoder().encodeToString(secret); // guards only an in-memory key store
+        factory.setKeyStore(keyStore(password.toCharArray()));
+        factory.setKeyStorePassword(password);
+        factory.setCertAlias(KEY_ALIAS);
     }
 
     KeyStore keyStore(char[] password) {

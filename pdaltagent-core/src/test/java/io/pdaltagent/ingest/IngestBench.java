@@ -49,6 +49,11 @@ final class IngestBench implements AutoCloseable {
             .build();
 
     private IngestBench(EventQueue queue, int maxBodyBytes, int maxThreads, long idleTimeoutMillis) {
+        this(queue, maxBodyBytes, maxThreads, idleTimeoutMillis, io.pdaltagent.config.AgentConfig.Allowlist.ALL);
+    }
+
+    private IngestBench(EventQueue queue, int maxBodyBytes, int maxThreads, long idleTimeoutMillis,
+                        io.pdaltagent.config.AgentConfig.Allowlist allow) {
         this.queue = queue;
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(4, maxThreads));
         threads.setName("ingest-test");
@@ -59,7 +64,7 @@ final class IngestBench implements AutoCloseable {
         connector.setIdleTimeout(idleTimeoutMillis);
         server.addConnector(connector);
         server.setHandler(new Handler.Sequence(
-                new IngestHandler(queue, listener, Clock.systemUTC(), maxBodyBytes), new Healthz()));
+                new IngestHandler(queue, listener, Clock.systemUTC(), maxBodyBytes, Intake.plain(), allow), new Healthz()));
         try {
             server.start();
         } catch (Exception e) {
@@ -71,6 +76,11 @@ final class IngestBench implements AutoCloseable {
 
     static IngestBench start() {
         return start(new InMemoryEventQueue(Clock.systemUTC(), 1000), DEFAULT_MAX_BODY);
+    }
+
+    /** A relay that takes only the sources and keys of {@code allow}. */
+    static IngestBench withAllowlist(io.pdaltagent.config.AgentConfig.Allowlist allow) {
+        return new IngestBench(new InMemoryEventQueue(Clock.systemUTC(), 1000), DEFAULT_MAX_BODY, 32, 30_000, allow);
     }
 
     static IngestBench withMaxBody(int maxBodyBytes) {
