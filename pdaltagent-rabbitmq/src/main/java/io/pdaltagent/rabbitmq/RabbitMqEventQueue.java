@@ -13,7 +13,7 @@ import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.pdaltagent.queue.Completion;
 import io.pdaltagent.queue.DeliveryState;
-import io.pdaltagent.queue.DueKeys;
+import io.pdaltagent.queue.ClaimScheduler;
 import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.KeyStats;
@@ -40,6 +40,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,8 +69,8 @@ import org.slf4j.LoggerFactory;
  * active across the cluster, so one agent at a time serves a partition, in queue order, and another
  * takes over when it dies (its unacknowledged messages come back in order). The active consumer holds
  * up to the prefetch of unacknowledged messages per partition in memory as per-key FIFOs; claims are
- * served from them with the same rules as the embedded queue (one in flight per key, head first,
- * ready keys round-robin). An appended item becomes claimable when the broker has delivered it to
+ * served from them by the claim scheduler every backend shares ({@link ClaimScheduler}: one in
+ * flight per key, head first, due keys round-robin). An appended item becomes claimable when the broker has delivered it to
  * the partition's active consumer, a few milliseconds after the append completed.
  *
  * <p><b>Acknowledgements and order.</b> An AMQP acknowledgement gets no answer: when the broker
@@ -85,8 +86,10 @@ import org.slf4j.LoggerFactory;
  * key, right after itself.
  *
  * <p><b>Outcomes.</b> Delivered: the message is acknowledged. Retry: the message stays
- * unacknowledged in memory and holds its key until due; attempts and the last error live in memory
- * only, so they start again when another agent takes the partition over. Dead: the message is
+ * unacknowledged in memory and holds its key until due; its attempts, last error and next attempt
+ * time are written to the partition's retry log ({@link RetryLog}), which the next active consumer
+ * reads before it claims anything of the partition: after a failover or a broker restart the count
+ * goes on and the back-off continues where it was. Dead: the message is
  * published to the dead-letter queue with status, reason, attempts and key headers; once that
  * publish is confirmed the original is acknowledged. Released: back to the head, attempt not
  * counted.
@@ -135,6 +138,8 @@ public final class RabbitMqEventQueue implements EventQueue {
     static final String H_ATTEMPTS = "pdaltagent-attempts";
     static final String H_DEAD_AT = "pdaltagent-dead-at";
     static final String H_RETRIED = "pdaltagent-retried";
+    /** When a person retried the dead item (epoch ms): a new incarnation, whose attempts start again. */
+    static final String H_RETRIED_AT = "pdaltagent-retried-at";
     /** A marker message: confirms that the acknowledgements sent before it are applied; never delivered. */
     static final String H_MARKER = "pdaltagent-marker";
 
@@ -168,16 +173,16 @@ public final class RabbitMqEventQueue implements EventQueue {
         final Channel channel;
         /** The partition's generation when it arrived: another generation means the broker has it again. */
         final long gen;
+        /** 0, or when a person retried it from the dead letters: names its retry record with seq. */
+        final long incarnation;
         DeliveryState state = DeliveryState.PENDING;
         int attempts;
         Instant nextAttemptAt;
-        /** Its retry's wait was measured out on the monotonic ticker: due even if the wall clock went back. */
-        boolean retryWaited;
         int lastStatus;
         String lastError;
 
         Held(long seq, String key, Destination destination, String contentType, byte[] body, String dedupKey,
-             Instant acceptedAt, int partition, Channel channel, long deliveryTag, long gen) {
+             Instant acceptedAt, int partition, Channel channel, long deliveryTag, long gen, long incarnation) {
             this.seq = seq;
             this.key = key;
             this.destination = destination;
@@ -189,7 +194,24 @@ public final class RabbitMqEventQueue implements EventQueue {
             this.channel = channel;
             this.deliveryTag = deliveryTag;
             this.gen = gen;
+            this.incarnation = incarnation;
             this.nextAttemptAt = acceptedAt;
+        }
+
+        RetryLog.Id id() {
+            return new RetryLog.Id(seq, incarnation);
+        }
+
+        /** Takes over what the retry log says about it (another agent's attempts, or an earlier run's). */
+        void restore(RetryLog.Entry e) {
+            if (e == null || e.done() || state != DeliveryState.PENDING) {
+                return;
+            }
+            state = DeliveryState.RETRY_SCHEDULED;
+            attempts = e.attempts();
+            nextAttemptAt = e.nextAttemptAt();
+            lastStatus = e.status();
+            lastError = e.error();
         }
 
         QueuedItem snapshot() {
@@ -204,12 +226,11 @@ public final class RabbitMqEventQueue implements EventQueue {
         final ArrayDeque<Held> fifo = new ArrayDeque<>();
         /** Claimed and not finished: being delivered, or its acknowledgement being sent. */
         Held inFlight;
-        boolean queuedReady;
         /** The partition's acknowledgement count that must be confirmed before the next claim. */
         long mustConfirm;
         boolean awaitingConfirm;
-        /** The key is paced: its next item is not claimed before this (a wake is registered for it). */
-        Instant notBefore;
+        /** The open items the claim scheduler counts for the key (see {@link #count}). */
+        long counted;
 
         KeyState(int partition) {
             this.partition = partition;
@@ -221,6 +242,12 @@ public final class RabbitMqEventQueue implements EventQueue {
 
         boolean isEmpty() {
             return retried.isEmpty() && fifo.isEmpty() && inFlight == null;
+        }
+
+        /** The key's items held here: its FIFOs, and the one in flight once it has left them. */
+        long count() {
+            boolean inQueues = inFlight != null && (inFlight == fifo.peekFirst() || inFlight == retried.peekFirst());
+            return retried.size() + fifo.size() + (inFlight != null && !inQueues ? 1 : 0);
         }
 
         void remove(Held h) {
@@ -246,6 +273,10 @@ public final class RabbitMqEventQueue implements EventQueue {
         boolean active;
         /** Being handed over to another agent: nothing more is claimed from it. */
         boolean draining;
+        /** Its retry log is read (this generation): its keys may be claimed. */
+        boolean logLoaded;
+        /** Keys the claim scheduler gave out while the partition was draining or its log unread: released after. */
+        final java.util.Set<String> heldBack = new java.util.HashSet<>();
         /**
          * Acknowledgements sent on the channel (counted under writeLock), and how many of them a
          * confirmed marker covers (under the queue's lock). Never reset: when the channel goes,
@@ -284,8 +315,10 @@ public final class RabbitMqEventQueue implements EventQueue {
     private final Condition changed = lock.newCondition();
     private final Map<String, KeyState> keys = new HashMap<>();
     private final Map<Long, Held> bySeq = new HashMap<>();
-    private final ArrayDeque<String> ready = new ArrayDeque<>();
-    private final DueKeys wakes;
+    /** Whose turn it is; keys are told to it under {@code lock} (this lock, then the scheduler's). */
+    private final ClaimScheduler schedule;
+    private final RabbitHeads heads = new RabbitHeads();
+    private final RetryLog retryLog;
     private final LinkedHashMap<Long, QueuedItem> recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, QueuedItem> e) {
@@ -317,10 +350,11 @@ public final class RabbitMqEventQueue implements EventQueue {
     private RabbitMqEventQueue(Settings settings, Clock clock, Connection pub, Connection con) throws IOException {
         this.settings = settings;
         this.clock = clock;
-        this.wakes = new DueKeys(clock);
+        this.schedule = new ClaimScheduler(clock);
         this.pubConnection = pub;
         this.conConnection = con;
         this.publisher = new Publisher(pub, settings.confirmWindow());
+        this.retryLog = new RetryLog(pub, publisher, clock, settings.partitions(), this::retryQueue);
         this.parts = new Part[settings.partitions()];
         for (int p = 0; p < parts.length; p++) {
             parts[p] = new Part(p);
@@ -440,6 +474,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             part.channel = ch;
             part.acksConfirmed = part.acksSent;
             part.active = false;
+            part.logLoaded = false;
         } finally {
             lock.unlock();
         }
@@ -554,11 +589,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             lock.lock();
             try {
                 part.draining = false;
-                for (Map.Entry<String, KeyState> e : keys.entrySet()) {
-                    if (e.getValue().partition == part.index) {
-                        makeReadyIfDue(e.getKey(), e.getValue());
-                    }
-                }
+                releaseHeldBack(part);
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -674,6 +705,12 @@ public final class RabbitMqEventQueue implements EventQueue {
             ch.queueDeclare(partitionQueue(p), true, false, false, args);
         }
         ch.queueDeclare(deadQueue(), true, false, false, Map.of("x-queue-type", "quorum"));
+        retryLog.declare(ch, settings.partitions());
+    }
+
+    /** The retry log of a partition (see {@link RetryLog}). */
+    String retryQueue(int p) {
+        return partitionQueue(p) + ".retries";
     }
 
     // ---------------------------------------------------------------- append
@@ -787,12 +824,13 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
     }
 
-    /** For tests: waits until this agent's consumer holds the item (or it was completed). */
+    /** For tests: waits until this agent's consumer holds the item and may claim it (or it was completed). */
     boolean awaitVisible(long seq, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
-            while (!bySeq.containsKey(seq) && !recent.containsKey(seq)) {
+            // held, with its partition's retry log read (so that a claim may take it), or completed
+            while (!(bySeq.containsKey(seq) && parts[bySeq.get(seq).partition].logLoaded) && !recent.containsKey(seq)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -863,13 +901,21 @@ public final class RabbitMqEventQueue implements EventQueue {
                 // an earlier channel, or being handed over: the broker gets it back when the channel closes
                 return;
             }
-            part.active = true;
+            if (!part.active) {
+                // the partition is this agent's now: read its retry log before anything of it is claimed
+                part.active = true;
+                loadRetryLog(part, part.gen);
+            }
             Held held = new Held(seq, key, new Destination(kind == null ? Destination.EVENTS : kind,
                     target == null ? "/v2/enqueue" : target), props.getContentType() == null ? "application/json"
-                    : props.getContentType(), body, str(h, H_DEDUP), acceptedAt, part.index, channel, tag, part.gen);
+                    : props.getContentType(), body, str(h, H_DEDUP), acceptedAt, part.index, channel, tag, part.gen,
+                    num(h, H_RETRIED_AT, retried ? 1 : 0));
             if (retried) {
                 held.lastStatus = (int) num(h, H_STATUS, 0);
                 held.lastError = str(h, H_REASON);
+            }
+            if (part.logLoaded) {
+                held.restore(retryLog.lookup(part.index, held.id()));
             }
             Held old = bySeq.put(seq, held);
             KeyState ks = keys.get(key);
@@ -889,31 +935,73 @@ public final class RabbitMqEventQueue implements EventQueue {
             } else {
                 ks.fifo.addLast(held);
             }
-            makeReadyIfDue(key, ks);
+            long count = ks.count();
+            // a person's retry may sit before the key's head: the scheduler looks at the key again
+            schedule.opened(key, count - ks.counted, retried);
+            ks.counted = count;
             changed.signalAll();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Under lock: queues the key as ready when nothing of it is in flight and its head is due. */
-    private void makeReadyIfDue(String key, KeyState ks) {
-        if (ks.inFlight != null || ks.queuedReady || ks.awaitingConfirm) {
+    /** Under lock: reads the partition's retry log on its worker, then lets the partition's keys be claimed. */
+    private void loadRetryLog(Part part, long gen) {
+        retryLog.load(part.index).whenComplete((entries, err) -> {
+            lock.lock();
+            try {
+                if (closed || part.gen != gen) {
+                    return;
+                }
+                if (err != null) {
+                    LOG.warn("queue: could not read the retry log {} (trying again in a second): {}",
+                            retryQueue(part.index), err.toString());
+                    background.schedule(() -> {
+                        lock.lock();
+                        try {
+                            if (!closed && part.gen == gen) {
+                                loadRetryLog(part, gen);
+                            }
+                        } finally {
+                            lock.unlock();
+                        }
+                    }, 1, TimeUnit.SECONDS);
+                    return;
+                }
+                part.logLoaded = true;
+                int restored = 0;
+                for (Held held : bySeq.values()) {
+                    RetryLog.Entry e = held.partition == part.index ? entries.get(held.id()) : null;
+                    if (e != null && held.state == DeliveryState.PENDING) {
+                        held.restore(e);
+                        restored++;
+                    }
+                }
+                if (restored > 0) {
+                    LOG.info("queue: {} event(s) of {} go on with the attempts and back-off recorded before",
+                            restored, partitionQueue(part.index));
+                }
+                releaseHeldBack(part);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    /** Under lock: the keys of the partition held back (draining, log unread) may be claimed again. */
+    private void releaseHeldBack(Part part) {
+        if (part.draining || !part.logLoaded) {
             return;
         }
-        Held head = ks.head();
-        if (head == null) {
-            return;
+        for (String key : part.heldBack) {
+            if (keys.containsKey(key)) {
+                schedule.released(key, 0, null);
+            } else {
+                schedule.forget(key);
+            }
         }
-        if (ks.notBefore != null) {
-            return;
-        }
-        if (waitsForRetry(head)) {
-            wakes.add(head.nextAttemptAt, key);
-            return;
-        }
-        ks.queuedReady = true;
-        ready.addLast(key);
+        part.heldBack.clear();
     }
 
     /**
@@ -933,7 +1021,8 @@ public final class RabbitMqEventQueue implements EventQueue {
             part.active = false;
             part.awaiting.clear();
             for (Iterator<Map.Entry<String, KeyState>> it = keys.entrySet().iterator(); it.hasNext(); ) {
-                KeyState ks = it.next().getValue();
+                Map.Entry<String, KeyState> entry = it.next();
+                KeyState ks = entry.getValue();
                 if (ks.partition != part.index) {
                     continue;
                 }
@@ -947,13 +1036,22 @@ public final class RabbitMqEventQueue implements EventQueue {
                 }
                 ks.retried.clear();
                 ks.fifo.clear();
-                ks.queuedReady = false;
                 ks.awaitingConfirm = false;
                 ks.mustConfirm = 0;
+                String key = entry.getKey();
                 if (ks.inFlight == null) {
                     it.remove();
+                    schedule.forget(key);
+                } else {
+                    // the attempt under way ends normally; its completion releases the key
+                    long count = ks.count();
+                    schedule.closedWithoutClaim(key, ks.counted - count);
+                    ks.counted = count;
                 }
             }
+            part.heldBack.clear();
+            part.logLoaded = false;
+            retryLog.forget(part.index);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -1034,7 +1132,7 @@ public final class RabbitMqEventQueue implements EventQueue {
                 }
                 if (ks.mustConfirm <= part.acksConfirmed) {
                     ks.awaitingConfirm = false;
-                    makeReadyIfDue(key, ks);
+                    schedule.released(key, 0, null);
                 } else {
                     part.awaiting.addLast(key);
                     more = true;
@@ -1054,7 +1152,7 @@ public final class RabbitMqEventQueue implements EventQueue {
      * Acknowledges a finished item on its channel, then frees its key; the key's next claim waits for
      * the confirm of a marker sent after this acknowledgement.
      */
-    private void acknowledge(Held held, KeyState ks) {
+    private void acknowledge(Held held, KeyState ks, Instant keyDueAt) {
         Part part = parts[held.partition];
         long index = 0;
         boolean failed = false;
@@ -1076,12 +1174,15 @@ public final class RabbitMqEventQueue implements EventQueue {
             // go out before this one comes back
             partitionLost(part, held.channel);
         }
+        if (index > 0) {
+            retryLog.done(held.partition, held.id());
+        }
         lock.lock();
         try {
             if (index > 0 && held.gen == part.gen) {
                 ks.mustConfirm = Math.max(ks.mustConfirm, index);
             }
-            drop(held, ks);
+            drop(held, ks, keyDueAt);
         } finally {
             lock.unlock();
         }
@@ -1089,95 +1190,86 @@ public final class RabbitMqEventQueue implements EventQueue {
 
     @Override
     public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
-        long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
-        lock.lock();
-        try {
-            while (true) {
-                if (closed) {
-                    return List.of();
-                }
-                promoteDue();
-                if (!ready.isEmpty() && max > 0) {
-                    List<QueuedItem> out = new ArrayList<>();
-                    while (out.size() < max && !ready.isEmpty()) {
-                        String key = ready.pollFirst();
-                        KeyState ks = keys.get(key);
-                        if (ks == null) {
-                            continue;
-                        }
-                        ks.queuedReady = false;
-                        Held head = ks.head();
-                        Part part = parts[ks.partition];
-                        if (ks.inFlight != null || head == null || part.draining || ks.awaitingConfirm) {
-                            continue;
-                        }
-                        if (head.gen != part.gen || !head.channel.isOpen()) {
-                            // its channel is gone or going: the broker gives the partition out again
-                            continue;
-                        }
-                        if (ks.notBefore != null) {
-                            continue;
-                        }
-                        if (waitsForRetry(head)) {
-                            wakes.add(head.nextAttemptAt, key);
-                            continue;
-                        }
-                        if (ks.mustConfirm > part.acksConfirmed) {
-                            ks.awaitingConfirm = true;
-                            part.awaiting.addLast(key);
-                            requestMarker(part);
-                            continue;
-                        }
-                        DeliveryState.checkTransition(head.state, DeliveryState.IN_FLIGHT);
-                        head.state = DeliveryState.IN_FLIGHT;
-                        head.attempts++;
-                        ks.inFlight = head;
-                        out.add(head.snapshot());
-                    }
-                    if (!out.isEmpty()) {
-                        return out;
-                    }
-                    continue;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return List.of();
-                }
-                changed.awaitNanos(wakes.waitNanos(left));
-            }
-        } finally {
-            lock.unlock();
+        if (closed) {
+            return List.of();
         }
+        return schedule.claim(max, maxWait, heads);
     }
 
-    private void promoteDue() {
-        wakes.pollDue((key, at) -> {
+    /**
+     * The claim scheduler's view of the held messages: a key's head may go out when its partition is
+     * served here (not draining, its retry log read, its channel current) and every acknowledgement
+     * of the key is confirmed; otherwise the key is held back and released when that changes.
+     */
+    private final class RabbitHeads implements ClaimScheduler.Heads {
+        @Override
+        public List<ClaimScheduler.Head> read(List<String> claimedKeys) {
+            List<ClaimScheduler.Head> out = new ArrayList<>(claimedKeys.size());
+            lock.lock();
+            try {
+                for (String key : claimedKeys) {
+                    out.add(head(key));
+                }
+            } finally {
+                lock.unlock();
+            }
+            return out;
+        }
+
+        /** Under lock. */
+        private ClaimScheduler.Head head(String key) {
             KeyState ks = keys.get(key);
-            if (ks == null) {
-                return;
+            Held head = ks == null ? null : ks.head();
+            if (ks != null && (ks.inFlight != null || ks.awaitingConfirm)) {
+                return ClaimScheduler.Skip.HELD;  // its completion, or the marker's confirm, releases the key
             }
-            if (at.equals(ks.notBefore)) {
-                ks.notBefore = null;
+            if (head == null) {
+                if (ks != null) {
+                    keys.remove(key, ks);
+                }
+                return ClaimScheduler.Skip.NONE;
             }
-            Held head = ks.head();
-            if (head != null && head.state == DeliveryState.RETRY_SCHEDULED && at.equals(head.nextAttemptAt)) {
-                head.retryWaited = true;
+            Part part = parts[ks.partition];
+            if (part.draining || !part.logLoaded) {
+                part.heldBack.add(key);
+                return ClaimScheduler.Skip.HELD;
             }
-            makeReadyIfDue(key, ks);
-        });
-    }
+            if (head.gen != part.gen || !head.channel.isOpen()) {
+                // its channel is gone or going: the loss forgets the key, the broker gives the partition out again
+                return ClaimScheduler.Skip.HELD;
+            }
+            if (ks.mustConfirm > part.acksConfirmed) {
+                ks.awaitingConfirm = true;
+                part.awaiting.addLast(key);
+                requestMarker(part);
+                return ClaimScheduler.Skip.HELD;
+            }
+            return ClaimScheduler.Head.open(head.snapshot());
+        }
 
-    /** Under lock: the head waits for its retry (unless that wait was already measured out here). */
-    private boolean waitsForRetry(Held head) {
-        return head.state == DeliveryState.RETRY_SCHEDULED && !head.retryWaited
-                && head.nextAttemptAt.isAfter(clock.instant());
-    }
-
-    /** Under lock: a paced key's next item waits until {@code at} (null or past: no wait). */
-    private void holdUntil(String key, KeyState ks, Instant at) {
-        if (at != null && at.isAfter(clock.instant())) {
-            ks.notBefore = at;
-            wakes.add(at, key);
+        @Override
+        public List<QueuedItem> take(List<QueuedItem> due) {
+            List<QueuedItem> out = new ArrayList<>(due.size());
+            lock.lock();
+            try {
+                for (QueuedItem item : due) {
+                    KeyState ks = keys.get(item.orderingKey());
+                    Held head = ks == null ? null : ks.head();
+                    if (head == null || head.seq != item.seq() || ks.inFlight != null || head.gen != parts[ks.partition].gen) {
+                        // changed since it was read: looked at again
+                        schedule.released(item.orderingKey(), 0, null);
+                        continue;
+                    }
+                    DeliveryState.checkTransition(head.state, DeliveryState.IN_FLIGHT);
+                    head.state = DeliveryState.IN_FLIGHT;
+                    head.attempts++;
+                    ks.inFlight = head;
+                    out.add(head.snapshot());
+                }
+            } finally {
+                lock.unlock();
+            }
+            return out;
         }
     }
 
@@ -1195,7 +1287,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             DeliveryState.checkTransition(held.state, c.targetState());
             if (held.gen != parts[held.partition].gen) {
                 // the channel that delivered it is gone: the broker has it again and redelivers it
-                drop(held, ks);
+                drop(held, ks, null);
                 return CompletableFuture.completedFuture(null);
             }
             switch (c) {
@@ -1211,35 +1303,32 @@ public final class RabbitMqEventQueue implements EventQueue {
                     // leaves the key's FIFO now; the key stays claimed until the acknowledgement is sent
                     bySeq.remove(held.seq, held);
                     ks.remove(held);
-                    holdUntil(held.key, ks, d.keyDueAt());
                 }
                 case Completion.Retry r -> {
                     held.state = DeliveryState.RETRY_SCHEDULED;
                     held.nextAttemptAt = r.at();
-                    held.retryWaited = false;
                     held.lastStatus = r.status();
                     held.lastError = r.error();
-                    release(held.key, ks);
-                    return CompletableFuture.completedFuture(null);
                 }
                 case Completion.Released r -> {
                     held.state = DeliveryState.PENDING;
                     held.attempts = Math.max(0, held.attempts - 1);
-                    holdUntil(held.key, ks, r.keyDueAt());
-                    release(held.key, ks);
+                    release(held.key, ks, r.keyDueAt());
                     return CompletableFuture.completedFuture(null);
                 }
                 case Completion.Dead d -> {
                     // the key stays held until the dead letter is confirmed
-                    holdUntil(held.key, ks, d.keyDueAt());
                 }
             }
         } finally {
             lock.unlock();
         }
-        if (c instanceof Completion.Delivered) {
-            acknowledge(held, ks);
+        if (c instanceof Completion.Delivered d) {
+            acknowledge(held, ks, d.keyDueAt());
             return CompletableFuture.completedFuture(null);
+        }
+        if (c instanceof Completion.Retry r) {
+            return recordRetry(held, ks, r);
         }
         Completion.Dead d = (Completion.Dead) c;
         Map<String, Object> h = new HashMap<>();
@@ -1266,9 +1355,9 @@ public final class RabbitMqEventQueue implements EventQueue {
                     // not dead-lettered: the item stays at the head and is tried again
                     held.state = DeliveryState.PENDING;
                     if (held.gen == parts[held.partition].gen) {
-                        release(held.key, fks);
+                        release(held.key, fks, d.keyDueAt());
                     } else {
-                        drop(held, fks);
+                        drop(held, fks, null);
                     }
                 } finally {
                     lock.unlock();
@@ -1287,13 +1376,41 @@ public final class RabbitMqEventQueue implements EventQueue {
             } finally {
                 lock.unlock();
             }
-            acknowledge(held, fks);
+            acknowledge(held, fks, d.keyDueAt());
             return null;
         });
     }
 
-    /** Under lock: the item leaves this agent; its key is free. */
-    private void drop(Held held, KeyState ks) {
+    /**
+     * Writes the retry to the partition's retry log; the key stays claimed until the broker confirmed
+     * it (so that a hand-over never leaves a record behind), then waits for the retry. A record the
+     * broker did not take costs only that the next agent to serve the partition counts this attempt
+     * again: the retry goes on either way.
+     */
+    private CompletableFuture<Void> recordRetry(Held held, KeyState ks, Completion.Retry r) {
+        return retryLog.record(held.partition, held.id(), held.attempts, r.at(), r.status(), r.error())
+                .handle((v, t) -> {
+                    if (t != null) {
+                        LOG.warn("queue: the retry of Event(seq={}) was not recorded on the broker ({}); another agent "
+                                + "taking its partition over would count its attempts from the last record", held.seq,
+                                t.toString());
+                    }
+                    lock.lock();
+                    try {
+                        if (held.gen == parts[held.partition].gen) {
+                            release(held.key, ks, r.at());
+                        } else {
+                            drop(held, ks, null);
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    return null;
+                });
+    }
+
+    /** Under lock: the item leaves this agent; its key is free (from {@code keyDueAt} when paced). */
+    private void drop(Held held, KeyState ks, Instant keyDueAt) {
         bySeq.remove(held.seq, held);
         ks.remove(held);
         if (ks.inFlight == held) {
@@ -1301,16 +1418,19 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
         if (ks.isEmpty()) {
             keys.remove(held.key, ks);
-        } else {
-            makeReadyIfDue(held.key, ks);
         }
+        long count = ks.count();
+        schedule.released(held.key, ks.counted - count, keyDueAt);
+        ks.counted = count;
         changed.signalAll();
     }
 
-    /** Under lock: the attempt ended, the item stays at its key's head. */
-    private void release(String key, KeyState ks) {
+    /** Under lock: the attempt ended, the item stays at its key's head, due again at {@code dueAt} (null: now). */
+    private void release(String key, KeyState ks, Instant dueAt) {
         ks.inFlight = null;
-        makeReadyIfDue(key, ks);
+        long count = ks.count();
+        schedule.released(key, ks.counted - count, dueAt);
+        ks.counted = count;
         changed.signalAll();
     }
 
@@ -1371,6 +1491,7 @@ public final class RabbitMqEventQueue implements EventQueue {
             }
             Map<String, Object> h = new HashMap<>(r.getProps().getHeaders());
             h.put(H_RETRIED, true);
+            h.put(H_RETRIED_AT, Math.max(1, clock.millis()));
             AMQP.BasicProperties props = r.getProps().builder().headers(h).deliveryMode(2).build();
             try {
                 publisher.publish(partitionQueue(partitionOf(item.orderingKey(), settings.partitions())), props,
@@ -1491,8 +1612,9 @@ public final class RabbitMqEventQueue implements EventQueue {
             for (String k : counts.keySet()) {
                 KeyState ks = keys.get(k);
                 Held head = ks == null || ks.inFlight != null ? null : ks.head();
-                throttled.put(k, ks != null && ks.notBefore != null || head != null
-                        && head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant()));
+                // waiting as the scheduler knows it, or for a retry learned from the log and not claimed yet
+                throttled.put(k, schedule.isWaiting(k) || head != null && head.state == DeliveryState.RETRY_SCHEDULED
+                        && head.nextAttemptAt.isAfter(clock.instant()));
             }
         } finally {
             lock.unlock();
@@ -1629,8 +1751,10 @@ public final class RabbitMqEventQueue implements EventQueue {
             return;
         }
         closed = true;
+        schedule.close();
         background.shutdownNow();
         markers.shutdownNow();
+        retryLog.close();
         lock.lock();
         try {
             changed.signalAll();
@@ -1661,6 +1785,9 @@ public final class RabbitMqEventQueue implements EventQueue {
                 }
                 ch.queueDelete(deadQueue());
                 ch.queueDelete(agentsQueue());
+                for (int p = 0; p < settings.partitions(); p++) {
+                    ch.queueDelete(retryQueue(p));
+                }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("queue: could not delete the test queues: {}", e.toString());
             }
