@@ -499,6 +499,20 @@ public final class RabbitMqEventQueue implements EventQueue {
         return m;
     }
 
+    /**
+     * For tests: the agent dies, as a killed process would: both connections cut at once, nothing
+     * acknowledged, nothing waited for; the broker gives back what it held.
+     */
+    void abortAsIfKilled() {
+        state.closed = true;
+        state.schedule.close();
+        background.shutdownNow();
+        consumer.close();
+        state.retryLog.close();
+        conConnection.abort(1000);
+        pubConnection.abort(1000);
+    }
+
     @Override
     public void close() {
         if (state.closed) {

@@ -132,6 +132,29 @@ class RetryFailoverTest {
     }
 
     @Test
+    void anAgentThatDiesLeavesItsCountAndBackOffToTheNext() throws Exception {
+        RabbitMqEventQueue first = agent();
+        long seq = first.append(item("svc-1", "e1")).join();
+        assertThat(first.awaitVisible(seq, Duration.ofSeconds(10))).isTrue();
+        Instant due = failTimes(first, 3);
+        first.abortAsIfKilled();
+        open.remove(first);
+
+        RabbitMqEventQueue next = agent();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            QueuedItem seen = next.get(seq);
+            assertThat(seen).isNotNull();
+            assertThat(seen.attempts()).isEqualTo(3);
+            assertThat(seen.lastError()).isEqualTo("PagerDuty down (3)");
+            assertThat(seen.nextAttemptAt()).isEqualTo(due);
+        });
+        clock.advance(Duration.between(clock.instant(), due).minusSeconds(1));
+        assertThat(next.claim(10, Duration.ofMillis(500))).as("a second of back-off left").isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(claimOne(next).attempts()).isEqualTo(4);
+    }
+
+    @Test
     void aThirdAgentSeesTheCountOfBothBeforeIt() throws Exception {
         RabbitMqEventQueue first = agent();
         long seq = first.append(item("svc-1", "e1")).join();
