@@ -19,17 +19,18 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class InMemoryEventQueue implements EventQueue {
     private final Clock clock;
     private final long maxOpen;
-    private final KeySchedule schedule;
+    private final ClaimScheduler schedule;
     private final TreeMap<Long, QueuedItem> items = new TreeMap<>();
     private final Map<Long, Instant> stateSince = new TreeMap<>();
     private final AtomicLong nextSeq = new AtomicLong(1);
+    private final MemoryHeads heads = new MemoryHeads();
     private long open;
     private volatile boolean closed;
 
     public InMemoryEventQueue(Clock clock, long maxOpen) {
         this.clock = clock;
         this.maxOpen = maxOpen;
-        this.schedule = new KeySchedule(clock);
+        this.schedule = new ClaimScheduler(clock);
     }
 
     @Override
@@ -62,32 +63,34 @@ public final class InMemoryEventQueue implements EventQueue {
 
     @Override
     public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
-        long deadline = System.nanoTime() + maxWait.toNanos();
-        while (true) {
-            List<String> keys = schedule.takeReady(max, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            if (keys.isEmpty()) {
-                return List.of();
-            }
-            List<QueuedItem> out = new ArrayList<>(keys.size());
-            synchronized (this) {
+        return schedule.claim(max, maxWait, heads);
+    }
+
+    /** The claim scheduler's view of this queue: heads found by a scan, claimed under the monitor. */
+    private final class MemoryHeads implements ClaimScheduler.Heads {
+        @Override
+        public List<ClaimScheduler.Head> read(List<String> keys) {
+            synchronized (InMemoryEventQueue.this) {
+                List<ClaimScheduler.Head> out = new ArrayList<>(keys.size());
                 for (String key : keys) {
                     QueuedItem head = head(key);
-                    if (head == null) {
-                        schedule.forget(key);
-                    } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(clock.instant())
-                            && !schedule.dueTimeKnown(key)) {
-                        schedule.released(key, 0, head.nextAttemptAt());
-                    } else {
-                        DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
-                        QueuedItem claimed = with(head, DeliveryState.IN_FLIGHT, head.attempts() + 1,
-                                head.nextAttemptAt(), head.lastStatus(), head.lastError());
-                        items.put(head.seq(), claimed);
-                        stateSince.put(head.seq(), clock.instant());
-                        out.add(claimed);
-                    }
+                    out.add(head == null ? ClaimScheduler.Skip.NONE : ClaimScheduler.Head.open(head));
                 }
+                return out;
             }
-            if (!out.isEmpty() || System.nanoTime() >= deadline) {
+        }
+
+        @Override
+        public List<QueuedItem> take(List<QueuedItem> due) {
+            synchronized (InMemoryEventQueue.this) {
+                List<QueuedItem> out = new ArrayList<>(due.size());
+                for (QueuedItem head : due) {
+                    QueuedItem claimed = with(head, DeliveryState.IN_FLIGHT, head.attempts() + 1,
+                            head.nextAttemptAt(), head.lastStatus(), head.lastError());
+                    items.put(head.seq(), claimed);
+                    stateSince.put(head.seq(), clock.instant());
+                    out.add(claimed);
+                }
                 return out;
             }
         }

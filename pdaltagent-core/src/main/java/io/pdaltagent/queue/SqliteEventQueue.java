@@ -74,13 +74,16 @@ public final class SqliteEventQueue implements EventQueue {
     private final Path dbFile;
     private final Clock clock;
     private final long maxOpen;
-    private final KeySchedule schedule;
+    private final ClaimScheduler schedule;
+    private final SqliteHeads heads = new SqliteHeads();
     private final SqliteWriter writer;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final AtomicLong open = new AtomicLong();
     /** Each key's open items, ascending: where a claim finds the key's head (see OpenSeqs). */
     private final java.util.concurrent.ConcurrentHashMap<String, OpenSeqs> openSeqs =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** Sequence numbers of the items claimed and not completed: IN_FLIGHT is kept in memory only (see take). */
+    private final java.util.Set<Long> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Items per state (index: DeliveryState.code), kept in memory so that health and metrics never scan. */
     private final AtomicLongArray perState = new AtomicLongArray(DeliveryState.values().length);
     private final FileChannel lockChannel;
@@ -93,7 +96,7 @@ public final class SqliteEventQueue implements EventQueue {
         this.dbFile = dataDir.resolve(DB_FILE);
         this.clock = clock;
         this.maxOpen = maxOpen;
-        this.schedule = new KeySchedule(clock);
+        this.schedule = new ClaimScheduler(clock);
         this.lockChannel = lockChannel;
         this.lock = lock;
         long t0 = System.nanoTime();
@@ -229,54 +232,52 @@ public final class SqliteEventQueue implements EventQueue {
 
     @Override
     public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
-        long deadline = System.nanoTime() + maxWait.toNanos();
-        while (true) {
-            List<String> keys = schedule.takeReady(max, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            if (keys.isEmpty()) {
-                return List.of();
+        return schedule.claim(max, maxWait, heads);
+    }
+
+    /** The claim scheduler's view of the store: heads found through OpenSeqs, read in one query. */
+    private final class SqliteHeads implements ClaimScheduler.Heads {
+        @Override
+        public List<ClaimScheduler.Head> read(List<String> keys) {
+            long[] headSeqs = new long[keys.size()];
+            for (int i = 0; i < headSeqs.length; i++) {
+                OpenSeqs open = openSeqs.get(keys.get(i));
+                headSeqs[i] = open == null ? -1 : open.first();
             }
-            List<QueuedItem> heads;
+            List<QueuedItem> rows;
             try {
-                long[] headSeqs = new long[keys.size()];
-                for (int i = 0; i < headSeqs.length; i++) {
-                    OpenSeqs open = openSeqs.get(keys.get(i));
-                    headSeqs[i] = open == null ? -1 : open.first();
-                }
-                heads = withReader(c -> readRows(c, headSeqs));
+                rows = withReader(c -> readRows(c, headSeqs));
             } catch (SQLException e) {
-                keys.forEach(k -> schedule.released(k, 0, clock.instant().plusSeconds(1)));
                 throw new StoreUnavailableException("cannot read the queue: " + e.getMessage(), e);
             }
-            List<QueuedItem> out = new ArrayList<>(heads.size());
-            Instant nowAt = clock.instant();
-            for (int i = 0; i < keys.size(); i++) {
-                QueuedItem head = heads.get(i);
-                if (head == null) {
-                    schedule.forget(keys.get(i));
-                } else if (head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(nowAt)
-                        && !schedule.dueTimeKnown(head.orderingKey())) {
-                    schedule.released(head.orderingKey(), 0, head.nextAttemptAt());
-                } else {
-                    DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
-                    // IN_FLIGHT lives in memory only: after a crash an item in flight is due again
-                    // anyway, so writing the mark would cost a page write per delivery for nothing.
-                    // The attempt is counted when its outcome is stored.
-                    moved(head.state(), DeliveryState.IN_FLIGHT, 1);
-                    out.add(new QueuedItem(head.seq(), head.orderingKey(), head.destination(), head.contentType(),
-                            head.body(), head.dedupKey(), head.acceptedAt(), DeliveryState.IN_FLIGHT,
-                            head.attempts() + 1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
-                }
+            List<ClaimScheduler.Head> out = new ArrayList<>(rows.size());
+            for (QueuedItem row : rows) {
+                out.add(row == null ? ClaimScheduler.Skip.NONE : ClaimScheduler.Head.open(row));
             }
-            if (!out.isEmpty() || System.nanoTime() >= deadline) {
-                return out;
+            return out;
+        }
+
+        @Override
+        public List<QueuedItem> take(List<QueuedItem> due) {
+            List<QueuedItem> out = new ArrayList<>(due.size());
+            for (QueuedItem head : due) {
+                // IN_FLIGHT lives in memory only: after a crash an item in flight is due again
+                // anyway, so writing the mark would cost a page write per delivery for nothing.
+                // The attempt is counted when its outcome is stored.
+                moved(head.state(), DeliveryState.IN_FLIGHT, 1);
+                inFlight.add(head.seq());
+                out.add(new QueuedItem(head.seq(), head.orderingKey(), head.destination(), head.contentType(),
+                        head.body(), head.dedupKey(), head.acceptedAt(), DeliveryState.IN_FLIGHT,
+                        head.attempts() + 1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
             }
+            return out;
         }
     }
 
     /** The open rows with these sequence numbers, in the same order (null for -1 or a closed row): one query. */
     private static List<QueuedItem> readRows(Connection c, long[] seqs) throws SQLException {
         Map<Long, QueuedItem> bySeq = new java.util.HashMap<>();
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM items WHERE state IN (0, 1, 2) AND seq IN (");
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM items WHERE " + SqliteSchema.OPEN + " AND seq IN (");
         for (int i = 0; i < seqs.length; i++) {
             sql.append(i == 0 ? "?" : ",?");
         }
@@ -301,6 +302,9 @@ public final class SqliteEventQueue implements EventQueue {
     @Override
     public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
         DeliveryState to = c.targetState();
+        if (!inFlight.remove(claimed.seq())) {
+            return CompletableFuture.failedFuture(notInFlight(claimed.seq(), to));
+        }
         DeliveryState.checkTransition(DeliveryState.IN_FLIGHT, to);
         SqliteWriter.Update u = switch (c) {
             case Completion.Delivered d -> new SqliteWriter.Update(claimed.seq(), DeliveryState.IN_FLIGHT, to, 1,
@@ -331,6 +335,22 @@ public final class SqliteEventQueue implements EventQueue {
         });
     }
 
+    /**
+     * Completing an item this process has not claimed: the transition is checked against the state
+     * the store holds it in, and refused either way, as only a claim's attempt can end.
+     */
+    private IllegalStateException notInFlight(long seq, DeliveryState to) {
+        QueuedItem stored = get(seq);
+        if (stored == null) {
+            return new IllegalStateException("Event(seq=" + seq + ") is not in the queue; cannot move it to " + to);
+        }
+        if (!stored.state().canMoveTo(to)) {
+            return new IllegalStateTransitionException(stored.state(), to);
+        }
+        return new IllegalStateException("Event(seq=" + seq + ") is " + stored.state()
+                + ", not claimed: only the attempt of a claim can end");
+    }
+
     @Override
     public int retryDead(String keyOrNull) {
         return keyOrNull == null ? retryDeadWhere("", List.of()) : retryDeadWhere(" AND ordering_key = ?", List.of(keyOrNull));
@@ -350,7 +370,7 @@ public final class SqliteEventQueue implements EventQueue {
         int total = 0;
         for (List<Long> chunk : chunks(seqs)) {
             int n = writeAndWait(c -> {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE state = " + DeliveryState.DEAD.code
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE " + SqliteSchema.DEAD
                         + " AND seq IN (" + marks(chunk.size()) + ")")) {
                     bind(ps, List.copyOf(chunk));
                     return ps.executeUpdate();
@@ -364,10 +384,11 @@ public final class SqliteEventQueue implements EventQueue {
 
     /** Dead items matching {@code where} (an SQL condition on items, with its parameters) back to PENDING. */
     private int retryDeadWhere(String where, List<Object> params) {
+        DeliveryState.checkTransition(DeliveryState.DEAD, DeliveryState.PENDING);
         Map<String, List<Long>> perKey = writeAndWait(c -> {
             Map<String, List<Long>> revived = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, seq FROM items WHERE state = "
-                    + DeliveryState.DEAD.code + where)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, seq FROM items WHERE "
+                    + SqliteSchema.DEAD + where)) {
                 bind(ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -376,7 +397,7 @@ public final class SqliteEventQueue implements EventQueue {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE items SET state = " + DeliveryState.PENDING.code
-                    + ", attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = " + DeliveryState.DEAD.code + where)) {
+                    + ", attempts = 0, next_attempt_at = ?, updated_at = ? WHERE " + SqliteSchema.DEAD + where)) {
                 long now = clock.millis();
                 ps.setLong(1, now);
                 ps.setLong(2, now);
@@ -534,7 +555,7 @@ public final class SqliteEventQueue implements EventQueue {
         return read(c -> {
             Instant oldest = null;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT accepted_at FROM items WHERE state IN (0, 1, 2) ORDER BY seq LIMIT 1")) {
+                    "SELECT accepted_at FROM items WHERE " + SqliteSchema.OPEN + " ORDER BY seq LIMIT 1")) {
                 if (rs.next()) {
                     oldest = Instant.ofEpochMilli(rs.getLong(1));
                 }
@@ -556,7 +577,7 @@ public final class SqliteEventQueue implements EventQueue {
         while (true) {
             int n = writeAndWait(c -> {
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE seq IN (SELECT seq FROM items "
-                        + "WHERE state = 3 AND updated_at < ? ORDER BY updated_at LIMIT 5000)")) {
+                        + "WHERE " + SqliteSchema.DELIVERED + " AND updated_at < ? ORDER BY updated_at LIMIT 5000)")) {
                     ps.setLong(1, cutoff.toEpochMilli());
                     return ps.executeUpdate();
                 }
@@ -572,7 +593,7 @@ public final class SqliteEventQueue implements EventQueue {
     /** Suppressed records are kept as long as delivered ones. */
     private int pruneSuppressed(Instant cutoff) {
         int n = writeAndWait(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE state = 5 AND updated_at < ?")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE " + SqliteSchema.SUPPRESSED + " AND updated_at < ?")) {
                 ps.setLong(1, cutoff.toEpochMilli());
                 return ps.executeUpdate();
             }
@@ -595,7 +616,7 @@ public final class SqliteEventQueue implements EventQueue {
     public List<SuppressedCount> suppressedCounts(String keyOrNull) {
         return read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, last_error, COUNT(*) FROM items "
-                    + "WHERE state = 5" + (keyOrNull == null ? "" : " AND ordering_key = ?")
+                    + "WHERE " + SqliteSchema.SUPPRESSED + (keyOrNull == null ? "" : " AND ordering_key = ?")
                     + " GROUP BY ordering_key, last_error ORDER BY ordering_key, last_error")) {
                 if (keyOrNull != null) {
                     ps.setString(1, keyOrNull);

@@ -15,6 +15,28 @@ final class SqliteSchema {
     private SqliteSchema() {
     }
 
+    /**
+     * {@code state IN (…)} or {@code state = …} for these states, with the codes of
+     * {@link DeliveryState}: SQL never spells a state's number itself. (The text stays what the
+     * partial indexes below were created with, so that SQLite keeps matching queries to them.)
+     */
+    static String stateIn(DeliveryState... states) {
+        if (states.length == 1) {
+            return "state = " + states[0].code;
+        }
+        StringBuilder sb = new StringBuilder("state IN (");
+        for (int i = 0; i < states.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(states[i].code);
+        }
+        return sb.append(')').toString();
+    }
+
+    /** Open items: they hold their key (see {@link DeliveryState#isOpen}). */
+    static final String OPEN = stateIn(DeliveryState.PENDING, DeliveryState.IN_FLIGHT, DeliveryState.RETRY_SCHEDULED);
+    static final String DELIVERED = stateIn(DeliveryState.DELIVERED);
+    static final String DEAD = stateIn(DeliveryState.DEAD);
+    static final String SUPPRESSED = stateIn(DeliveryState.SUPPRESSED);
+
     private static final List<String[]> MIGRATIONS = List.<String[]>of(
             // 1: the queue. seq is assigned by the single writer; state codes are DeliveryState.code.
             new String[] {
@@ -36,11 +58,12 @@ final class SqliteSchema {
                   updated_at      INTEGER NOT NULL
                 )""",
                 // the head of a key: its lowest open seq
-                "CREATE INDEX items_open_by_key ON items(ordering_key, seq) WHERE state IN (0, 1, 2)",
+                "CREATE INDEX items_open_by_key ON items(ordering_key, seq) WHERE " + OPEN,
                 // the oldest open item, for health
-                "CREATE INDEX items_open_by_seq ON items(seq) WHERE state IN (0, 1, 2)",
+                "CREATE INDEX items_open_by_seq ON items(seq) WHERE " + OPEN,
                 // pruning delivered records and listing dead ones
-                "CREATE INDEX items_closed ON items(state, updated_at) WHERE state IN (3, 4)",
+                "CREATE INDEX items_closed ON items(state, updated_at) WHERE "
+                        + stateIn(DeliveryState.DELIVERED, DeliveryState.DEAD),
                 "CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
                 "INSERT INTO meta(name, value) VALUES ('next_seq', 1)"
             },
@@ -51,7 +74,7 @@ final class SqliteSchema {
             },
             // 3: suppressed events (state 5), listed by key and pruned by age
             new String[] {
-                "CREATE INDEX items_suppressed ON items(ordering_key, seq) WHERE state = 5"
+                "CREATE INDEX items_suppressed ON items(ordering_key, seq) WHERE " + SUPPRESSED
             });
 
     static int latestVersion() {

@@ -62,6 +62,7 @@ final class SqliteWriter {
     private final PreparedStatement insert;
     private final PreparedStatement update;
     private final PreparedStatement saveSeq;
+    private final PreparedStatement stateOf;
     private long nextSeq;
     private volatile boolean stopping;
     private volatile boolean healthy = true;
@@ -95,9 +96,10 @@ final class SqliteWriter {
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?)");
         // a delivered item keeps its record (for status counts) but not its body
         update = conn.prepareStatement("UPDATE items SET state = ?, attempts = attempts + ?, next_attempt_at = ?, "
-                + "last_status = ?, last_error = ?, updated_at = ?, body = CASE WHEN ? = 3 THEN x'' ELSE body END "
+                + "last_status = ?, last_error = ?, updated_at = ?, body = CASE WHEN ? = " + DeliveryState.DELIVERED.code + " THEN x'' ELSE body END "
                 + "WHERE seq = ? AND state IN (?, ?)");
         saveSeq = conn.prepareStatement("UPDATE meta SET value = ? WHERE name = 'next_seq'");
+        stateOf = conn.prepareStatement("SELECT state FROM items WHERE seq = ?");
         thread = Thread.ofPlatform().name("queue-writer").daemon(false).start(this::loop);
     }
 
@@ -157,6 +159,7 @@ final class SqliteWriter {
         SqliteEventQueue.closeQuietly(insert);
         SqliteEventQueue.closeQuietly(update);
         SqliteEventQueue.closeQuietly(saveSeq);
+        SqliteEventQueue.closeQuietly(stateOf);
         SqliteEventQueue.closeQuietly(conn);
     }
 
@@ -286,8 +289,7 @@ final class SqliteWriter {
                         update.setInt(10, u.from().code);
                     }
                     if (update.executeUpdate() != 1) {
-                        opErrors[i] = new IllegalStateException("Event(seq=" + u.seq() + ") is not " + u.from()
-                                + "; cannot move it to " + u.to());
+                        opErrors[i] = refused(u);
                     }
                 }
             }
@@ -320,6 +322,25 @@ final class SqliteWriter {
                 }
             }
         });
+    }
+
+    /**
+     * An update whose guard matched no row: the item is not in the state the update expected. Checked
+     * against the table with the state the item is in; no row at all is an item that is gone.
+     */
+    private IllegalStateException refused(Update u) throws SQLException {
+        stateOf.setLong(1, u.seq());
+        try (ResultSet rs = stateOf.executeQuery()) {
+            if (!rs.next()) {
+                return new IllegalStateException("Event(seq=" + u.seq() + ") is not in the queue; cannot move it to " + u.to());
+            }
+            DeliveryState actual = DeliveryState.ofCode(rs.getInt(1));
+            if (!actual.canMoveTo(u.to())) {
+                return new IllegalStateTransitionException(actual, u.to());
+            }
+            return new IllegalStateException("Event(seq=" + u.seq() + ") is " + actual + ", not " + u.from()
+                    + "; cannot move it to " + u.to());
+        }
     }
 
     private <T> void runAlone(RunOp<T> run) {

@@ -230,6 +230,74 @@ class SqliteEventQueueTest extends EventQueueContract {
     }
 
     @Test
+    void aDeliveredItemCannotBeCompletedAgain() throws Exception {
+        append("k1", "a");
+        QueuedItem a = claimAll().get(0);
+        queue.complete(a, new Completion.Delivered(202)).join();
+
+        assertThatThrownBy(() -> queue.complete(a, new Completion.Retry(clock.instant().plusSeconds(5), 503, "down")).join())
+                .cause().isInstanceOfSatisfying(IllegalStateTransitionException.class, e -> {
+                    assertThat(e.from()).isEqualTo(DeliveryState.DELIVERED);
+                    assertThat(e.to()).isEqualTo(DeliveryState.RETRY_SCHEDULED);
+                });
+        assertThat(queue.get(a.seq()).state()).as("unchanged").isEqualTo(DeliveryState.DELIVERED);
+    }
+
+    @Test
+    void aDeadItemCannotBeDeliveredButCanBeRetriedByAPerson() throws Exception {
+        append("k1", "a");
+        QueuedItem a = claimAll().get(0);
+        queue.complete(a, new Completion.Dead(400, "bad")).join();
+
+        assertThatThrownBy(() -> queue.complete(a, new Completion.Delivered(202)).join())
+                .cause().isInstanceOf(IllegalStateTransitionException.class)
+                .hasMessageContaining("DEAD -> DELIVERED");
+        assertThat(queue.retryDead("k1")).isEqualTo(1);
+        assertThat(queue.get(a.seq()).state()).isEqualTo(DeliveryState.PENDING);
+    }
+
+    @Test
+    void anItemThatWasNeverClaimedCannotBeCompleted() throws Exception {
+        long seq = append("k1", "a");
+        QueuedItem pending = queue.get(seq);
+
+        assertThatThrownBy(() -> queue.complete(pending, new Completion.Delivered(202)).join())
+                .cause().isInstanceOfSatisfying(IllegalStateTransitionException.class,
+                        e -> assertThat(e.from()).isEqualTo(DeliveryState.PENDING));
+        assertThatThrownBy(() -> queue.complete(pending, new Completion.Dead(400, "bad")).join())
+                .as("allowed by the table from PENDING, but only a claim's attempt can end")
+                .cause().isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not claimed");
+        assertThat(claimAll()).extracting(QueuedItem::seq).as("still the key's head, claimable").containsExactly(seq);
+    }
+
+    @Test
+    void anOutcomeTheStoreRefusesNamesTheStateTheItemIsIn() throws Exception {
+        append("k1", "a");
+        QueuedItem a = claimAll().get(0);
+        // the row changes under the claim (as another writer or a repair would)
+        ((SqliteEventQueue) queue).writeAndWait(c -> {
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("UPDATE items SET state = " + DeliveryState.DELIVERED.code + " WHERE seq = " + a.seq());
+            }
+            return null;
+        });
+
+        assertThatThrownBy(() -> queue.complete(a, new Completion.Retry(clock.instant(), 503, "down")).join())
+                .hasCauseInstanceOf(IllegalStateTransitionException.class)
+                .hasMessageContaining("DELIVERED -> RETRY_SCHEDULED");
+    }
+
+    @Test
+    void noStateNumberIsSpelledInTheStoresSql() throws Exception {
+        for (String file : List.of("SqliteEventQueue.java", "SqliteWriter.java", "SqliteSchema.java")) {
+            String src = java.nio.file.Files.readString(Path.of("src/main/java/io/pdaltagent/queue", file));
+            assertThat(src).as(file).doesNotContainPattern("state\\s*(=|IN \\()\\s*[0-9]")
+                    .doesNotContainPattern("WHEN \\? = [0-9]");
+        }
+    }
+
+    @Test
     void appendsAfterCloseFailAsUnavailable() {
         queue.close();
         assertThatThrownBy(() -> queue.append(item("k1", "a")).join()).hasCauseInstanceOf(StoreUnavailableException.class);

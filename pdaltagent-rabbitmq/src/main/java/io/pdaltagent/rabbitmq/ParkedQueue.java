@@ -139,10 +139,14 @@ final class ParkedQueue {
                 (int) RabbitMqEventQueue.num(h, H_STATUS, 0), RabbitMqEventQueue.str(h, H_REASON));
     }
 
-    /** The item's headers as they were, marked as retried, for publishing it back to its partition. */
-    static AMQP.BasicProperties retried(GetResponse r) {
+    /**
+     * The item's headers as they were, marked as retried at {@code atMillis} (a new incarnation for
+     * the retry log), for publishing it back to its partition.
+     */
+    static AMQP.BasicProperties retried(GetResponse r, long atMillis) {
         Map<String, Object> h = new HashMap<>(r.getProps().getHeaders());
         h.put(RabbitMqEventQueue.H_RETRIED, true);
+        h.put(RabbitMqEventQueue.H_RETRIED_AT, Math.max(1, atMillis));
         return r.getProps().builder().headers(h).deliveryMode(2).build();
     }
 }

@@ -2,26 +2,22 @@ package io.pdaltagent.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.DefaultConsumer;
-import com.rabbitmq.client.Envelope;
-import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.pdaltagent.queue.ClaimScheduler;
 import io.pdaltagent.queue.Completion;
 import io.pdaltagent.queue.DeliveryState;
-import io.pdaltagent.queue.DueKeys;
-import io.pdaltagent.queue.Destination;
 import io.pdaltagent.queue.EventQueue;
 import io.pdaltagent.queue.KeyStats;
 import io.pdaltagent.queue.NewItem;
-import io.pdaltagent.queue.QueueFullException;
+import io.pdaltagent.queue.PartitionStats;
 import io.pdaltagent.queue.QueueStats;
 import io.pdaltagent.queue.QueuedItem;
 import io.pdaltagent.queue.StoreUnavailableException;
+import io.pdaltagent.queue.SuppressedCount;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
@@ -29,24 +25,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * active across the cluster, so one agent at a time serves a partition, in queue order, and another
  * takes over when it dies (its unacknowledged messages come back in order). The active consumer holds
  * up to the prefetch of unacknowledged messages per partition in memory as per-key FIFOs; claims are
- * served from them with the same rules as the embedded queue (one in flight per key, head first,
- * ready keys round-robin). An appended item becomes claimable when the broker has delivered it to
+ * served from them by the claim scheduler every backend shares ({@link ClaimScheduler}: one in
+ * flight per key, head first, due keys round-robin). An appended item becomes claimable when the broker has delivered it to
  * the partition's active consumer, a few milliseconds after the append completed.
  *
  * <p><b>Acknowledgements and order.</b> An AMQP acknowledgement gets no answer: when the broker
@@ -85,8 +73,10 @@ import org.slf4j.LoggerFactory;
  * key, right after itself.
  *
  * <p><b>Outcomes.</b> Delivered: the message is acknowledged. Retry: the message stays
- * unacknowledged in memory and holds its key until due; attempts and the last error live in memory
- * only, so they start again when another agent takes the partition over. Dead: the message is
+ * unacknowledged in memory and holds its key until due; its attempts, last error and next attempt
+ * time are written to the partition's retry log ({@link RetryLog}), which the next active consumer
+ * reads before it claims anything of the partition: after a failover or a broker restart the count
+ * goes on and the back-off continues where it was. Dead: the message is
  * published to the dead-letter queue with status, reason, attempts and key headers; once that
  * publish is confirmed the original is acknowledged. Released: back to the head, attempt not
  * counted.
@@ -118,11 +108,7 @@ public final class RabbitMqEventQueue implements EventQueue {
     /** Unacknowledged messages held per partition: with 16 partitions ~8,000 events, ~12 MB of heap for typical events. */
     public static final int DEFAULT_PREFETCH = 500;
     public static final int DEFAULT_CONFIRM_WINDOW = 256;
-    private static final int RECENT_LIMIT = 10_000;
-    private static final int DELIVERED_PER_KEY_LIMIT = 1_000;
-    private static final long IN_TRANSIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int REBALANCE_EVERY = 3;
-    private static final byte[] NO_BODY = new byte[0];
 
     static final String H_KEY = "pdaltagent-key";
     static final String H_KIND = "pdaltagent-dest-kind";
@@ -134,6 +120,8 @@ public final class RabbitMqEventQueue implements EventQueue {
     static final String H_REASON = ParkedQueue.H_REASON;
     static final String H_ATTEMPTS = ParkedQueue.H_ATTEMPTS;
     static final String H_RETRIED = "pdaltagent-retried";
+    /** When a person retried the dead item (epoch ms): a new incarnation, whose attempts start again. */
+    static final String H_RETRIED_AT = "pdaltagent-retried-at";
     /** A marker message: confirms that the acknowledgements sent before it are applied; never delivered. */
     static final String H_MARKER = "pdaltagent-marker";
 
@@ -153,189 +141,58 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
     }
 
-    /** One message held by this agent's consumer. */
-    private static final class Held {
-        final long seq;
-        final String key;
-        final Destination destination;
-        final String contentType;
-        final byte[] body;
-        final String dedupKey;
-        final Instant acceptedAt;
-        final int partition;
-        final long deliveryTag;
-        final Channel channel;
-        /** The partition's generation when it arrived: another generation means the broker has it again. */
-        final long gen;
-        DeliveryState state = DeliveryState.PENDING;
-        int attempts;
-        Instant nextAttemptAt;
-        /** Its retry's wait was measured out on the monotonic ticker: due even if the wall clock went back. */
-        boolean retryWaited;
-        int lastStatus;
-        String lastError;
-
-        Held(long seq, String key, Destination destination, String contentType, byte[] body, String dedupKey,
-             Instant acceptedAt, int partition, Channel channel, long deliveryTag, long gen) {
-            this.seq = seq;
-            this.key = key;
-            this.destination = destination;
-            this.contentType = contentType;
-            this.body = body;
-            this.dedupKey = dedupKey;
-            this.acceptedAt = acceptedAt;
-            this.partition = partition;
-            this.channel = channel;
-            this.deliveryTag = deliveryTag;
-            this.gen = gen;
-            this.nextAttemptAt = acceptedAt;
-        }
-
-        QueuedItem snapshot() {
-            return new QueuedItem(seq, key, destination, contentType, body, dedupKey, acceptedAt, state, attempts,
-                    nextAttemptAt, lastStatus, lastError);
-        }
-    }
-
-    private static final class KeyState {
-        final int partition;
-        final ArrayDeque<Held> retried = new ArrayDeque<>();
-        final ArrayDeque<Held> fifo = new ArrayDeque<>();
-        /** Claimed and not finished: being delivered, or its acknowledgement being sent. */
-        Held inFlight;
-        boolean queuedReady;
-        /** The partition's acknowledgement count that must be confirmed before the next claim. */
-        long mustConfirm;
-        boolean awaitingConfirm;
-        /** The key is paced: its next item is not claimed before this (a wake is registered for it). */
-        Instant notBefore;
-
-        KeyState(int partition) {
-            this.partition = partition;
-        }
-
-        Held head() {
-            return retried.isEmpty() ? fifo.peekFirst() : retried.peekFirst();
-        }
-
-        boolean isEmpty() {
-            return retried.isEmpty() && fifo.isEmpty() && inFlight == null;
-        }
-
-        void remove(Held h) {
-            if (!retried.remove(h)) {
-                fifo.remove(h);
-            }
-        }
-    }
-
-    /**
-     * One partition as this agent consumes it. {@code writeLock} orders acknowledgements and markers
-     * on the channel and guards the marker fields; it is never taken under the queue's lock (a write
-     * to a dying connection can block), and the queue's lock is never taken under it. The rest is under
-     * the queue's lock.
-     */
-    private static final class Part {
-        final int index;
-        final ReentrantLock writeLock = new ReentrantLock();
-        volatile Channel channel;
-        /** Bumped whenever the channel is lost or replaced: held items of older generations are the broker's again. */
-        volatile long gen;
-        /** This agent's consumer got a delivery since it subscribed: it is the active one. */
-        boolean active;
-        /** Being handed over to another agent: nothing more is claimed from it. */
-        boolean draining;
-        /**
-         * Acknowledgements sent on the channel (counted under writeLock), and how many of them a
-         * confirmed marker covers (under the queue's lock). Never reset: when the channel goes,
-         * everything sent so far counts as confirmed, since what was not applied comes back anyway.
-         */
-        volatile long acksSent;
-        volatile long acksConfirmed;
-        /** The outstanding marker (writeLock): its publish sequence number (-1: none), generation and coverage. */
-        long markerTag = -1;
-        long markerGen;
-        long markerCovers;
-        final ArrayDeque<String> awaiting = new ArrayDeque<>();
-
-        Part(int index) {
-            this.index = index;
-        }
-    }
-
     private final Settings settings;
-    private final Clock clock;
     private final Connection pubConnection;
     private final Connection conConnection;
     private final Publisher publisher;
-    private Channel adminChannel;  // under adminLock; reopened when the broker closed it
-    private Channel presenceChannel;
     private final BrokerBlock consumerBlock;
-    private final ReentrantLock adminLock = new ReentrantLock();
+    private final String agentId = UUID.randomUUID().toString();
+    private final AdminChannel admin;
     /** Dead letters, and the events suppressed at ingest: kept, never delivered. */
     private final ParkedQueue dead;
     private final ParkedQueue suppressed;
-    private final ReentrantLock appendLock = new ReentrantLock();
-    private final Part[] parts;
-    private final String agentId = UUID.randomUUID().toString();
-    private final AtomicLong lastSeq = new AtomicLong();
-
-    // consumer-side state, under lock
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final Map<String, KeyState> keys = new HashMap<>();
-    private final Map<Long, Held> bySeq = new HashMap<>();
-    private final ArrayDeque<String> ready = new ArrayDeque<>();
-    private final DueKeys wakes;
-    private final LinkedHashMap<Long, QueuedItem> recent = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, QueuedItem> e) {
-            return size() > RECENT_LIMIT;
-        }
-    };
-    private final Map<String, ArrayDeque<Instant>> delivered = new TreeMap<>();
-    private volatile boolean closed;
-
-    // own appends not yet seen by this agent's consumer: seq -> nanoTime of the publish
-    private final ConcurrentHashMap<Long, Long> inTransit = new ConcurrentHashMap<>();
-    private volatile long cachedReady;
+    private final ConsumerState state;
+    private final PartitionConsumer consumer;
+    private final Claims claims;
+    private final Rebalancer rebalancer;
+    private final DeadLetters deadLetters;
+    private final Appender appender;
+    private final Stats stats;
     private long refreshes;
-    private volatile long[] readyPerPartition = new long[0];
-    private final AtomicLong appendsSinceRefresh = new AtomicLong();
     /** Counts, rebalancing and subscribing again after a loss: one thread, so these never overlap. */
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "rabbitmq-background");
         t.setDaemon(true);
         return t;
     });
-    /** Markers: publishing one never waits for the queue's lock. */
-    private final ScheduledExecutorService markers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "rabbitmq-markers");
-        t.setDaemon(true);
-        return t;
-    });
 
     private RabbitMqEventQueue(Settings settings, Clock clock, Connection pub, Connection con) throws IOException {
         this.settings = settings;
-        this.clock = clock;
-        this.wakes = new DueKeys(clock);
         this.pubConnection = pub;
         this.conConnection = con;
         this.publisher = new Publisher(pub, settings.confirmWindow());
         this.dead = new ParkedQueue(settings.prefix() + ".dead", DeliveryState.DEAD, pub, publisher);
         this.suppressed = new ParkedQueue(settings.prefix() + ".suppressed", DeliveryState.SUPPRESSED, pub, publisher);
-        this.parts = new Part[settings.partitions()];
-        for (int p = 0; p < parts.length; p++) {
-            parts[p] = new Part(p);
+        this.state = new ConsumerState(settings, clock, pub, publisher);
+        this.admin = new AdminChannel(pub);
+        this.consumer = new PartitionConsumer(state, con, agentId, background);
+        this.claims = new Claims(state, consumer, dead, agentId);
+        this.rebalancer = new Rebalancer(state, consumer, con, admin, agentId);
+        this.deadLetters = new DeadLetters(state, dead, suppressed, publisher);
+        this.appender = new Appender(state, publisher, dead, suppressed, admin, agentId);
+        this.stats = new Stats(state, appender, deadLetters, dead, suppressed, admin);
+        admin.lock.lock();
+        try {
+            declareQueues(admin.channel());
+        } finally {
+            admin.lock.unlock();
         }
-        this.adminChannel = pub.createChannel();
-        declareQueues(adminChannel);
         if (con instanceof Recoverable r) {
             r.addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable recoverable) {
                     LOG.info("queue: the consumers' broker connection is back; subscribing again");
-                    background.execute(RabbitMqEventQueue.this::subscribeMissing);
+                    background.execute(rebalancer::subscribeMissing);
                 }
 
                 @Override
@@ -351,20 +208,20 @@ public final class RabbitMqEventQueue implements EventQueue {
                 () -> LOG.info("queue: the broker takes messages again (its alarm cleared)"));
         this.consumerBlock = BrokerBlock.watch(con);
         con.addShutdownListener(cause -> {
-            if (!closed) {
+            if (!state.closed) {
                 LOG.warn("queue: lost the consumers' broker connection ({}); held messages go back to the broker",
                         cause.getMessage());
             }
         });
         background.scheduleWithFixedDelay(() -> {
             try {
-                pruneInTransit();
+                appender.pruneInTransit();
                 if (publisher.isUp()) {
-                    refreshReady();
+                    appender.refreshReady();
                     if (conConnection.isOpen()) {
-                        subscribeMissing();
+                        rebalancer.subscribeMissing();
                         if (++refreshes % REBALANCE_EVERY == 0) {
-                            rebalance();
+                            rebalancer.rebalance();
                         }
                     }
                 }
@@ -372,201 +229,14 @@ public final class RabbitMqEventQueue implements EventQueue {
                 LOG.debug("queue: refreshing the partitions' counts failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
-        subscribePresence();
+        rebalancer.subscribePresence();
         for (int p = 0; p < settings.partitions(); p++) {
-            subscribe(p);
+            consumer.subscribe(p);
         }
-    }
-
-    /** Under adminLock: the admin channel, opened again when a failed passive declare closed it. */
-    private Channel admin() throws IOException {
-        if (!adminChannel.isOpen() && pubConnection.isOpen()) {
-            adminChannel = pubConnection.createChannel();
-        }
-        return adminChannel;
     }
 
     String agentsQueue() {
-        return settings.prefix() + ".agents";
-    }
-
-    /** Presence: every agent consumes this queue, so its consumer count is the number of agents. */
-    private void subscribePresence() throws IOException {
-        Channel ch = conConnection.createChannel();
-        ch.queueDeclare(agentsQueue(), false, false, true, Map.of());
-        ch.basicConsume(agentsQueue(), true, "pdaltagent-agent-" + agentId, new DefaultConsumer(ch));
-        presenceChannel = ch;
-    }
-
-    /** Subscribes the partitions (and presence) that have no open channel: after a loss, or a failed subscribe. */
-    private void subscribeMissing() {
-        if (closed || !conConnection.isOpen()) {
-            return;
-        }
-        try {
-            if (presenceChannel == null || !presenceChannel.isOpen()) {
-                subscribePresence();
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("queue: could not join the agents' presence queue: {}", e.toString());
-        }
-        for (Part part : parts) {
-            Channel ch = part.channel;
-            if (ch == null || !ch.isOpen()) {
-                try {
-                    subscribe(part.index);
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("queue: could not subscribe to {} (trying again in a second): {}",
-                            partitionQueue(part.index), e.toString());
-                }
-            }
-        }
-    }
-
-    /**
-     * A new channel for the partition, in confirm mode (for markers), consuming it. The channel of an
-     * earlier subscription, if any, is forgotten and closed: the broker gets back what it held.
-     */
-    private void subscribe(int partition) throws IOException {
-        Part part = parts[partition];
-        Channel old = part.channel;
-        if (old != null) {
-            partitionLost(part, old);
-        }
-        Channel ch = conConnection.createChannel();
-        ch.basicQos(settings.prefetch());
-        ch.confirmSelect();
-        long gen;
-        lock.lock();
-        try {
-            gen = ++part.gen;
-            part.channel = ch;
-            part.acksConfirmed = part.acksSent;
-            part.active = false;
-        } finally {
-            lock.unlock();
-        }
-        ch.addConfirmListener(new ConfirmListener() {
-            @Override
-            public void handleAck(long tag, boolean multiple) {
-                // off the connection's thread: it must never wait for a lock
-                markers.execute(() -> markerConfirmed(part, gen, tag, multiple, true));
-            }
-
-            @Override
-            public void handleNack(long tag, boolean multiple) {
-                markers.execute(() -> markerConfirmed(part, gen, tag, multiple, false));
-            }
-        });
-        ch.addShutdownListener(cause -> partitionLost(part, ch));
-        ch.basicConsume(partitionQueue(partition), false, "pdaltagent-" + agentId + "-" + partition, new DefaultConsumer(ch) {
-            @Override
-            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
-                received(part, getChannel(), env.getDeliveryTag(), props, body);
-            }
-        });
-    }
-
-    /**
-     * Spreads partitions over agents: an agent active on more than its share (partitions divided by
-     * the agents) hands the excess over, see the class comment.
-     */
-    private void rebalance() {
-        if (closed || !conConnection.isOpen()) {
-            return;
-        }
-        int consumers;
-        adminLock.lock();
-        try {
-            consumers = admin().queueDeclarePassive(agentsQueue()).getConsumerCount();
-        } catch (IOException | RuntimeException e) {
-            return;
-        } finally {
-            adminLock.unlock();
-        }
-        if (consumers <= 1) {
-            return;
-        }
-        int share = (settings.partitions() + consumers - 1) / consumers;
-        List<Integer> owned = new ArrayList<>();
-        lock.lock();
-        try {
-            for (Part part : parts) {
-                if (part.active && !part.draining) {
-                    owned.add(part.index);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        int excess = owned.size() - share;
-        for (int i = 0; i < excess && !closed; i++) {
-            handOver(parts[owned.get(owned.size() - 1 - i)]);
-        }
-    }
-
-    /** Under lock: whether the partition has an attempt under way (a delivery, or an acknowledgement being sent). */
-    private boolean busy(Part part) {
-        for (KeyState ks : keys.values()) {
-            if (ks.partition == part.index && ks.inFlight != null) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void handOver(Part part) {
-        long gen;
-        lock.lock();
-        try {
-            part.draining = true;
-            gen = part.gen;
-        } finally {
-            lock.unlock();
-        }
-        boolean quiet = false;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        try {
-            lock.lock();
-            try {
-                // nothing in flight, then every acknowledgement confirmed: the next agent starts where this one stopped
-                while (!closed && part.gen == gen && busy(part)) {
-                    if (!changed.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                        return;
-                    }
-                }
-                while (!closed && part.gen == gen && part.acksConfirmed < part.acksSent) {
-                    requestMarker(part);
-                    if (!changed.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                        return;
-                    }
-                }
-                quiet = !closed && part.gen == gen;
-            } finally {
-                lock.unlock();
-            }
-            if (quiet) {
-                subscribe(part.index);  // forgets what the old channel held, closes it, subscribes at the back
-                LOG.info("queue: handed partition {} over to another agent", partitionQueue(part.index));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("queue: could not subscribe to {} again: {}", partitionQueue(part.index), e.toString());
-        } finally {
-            lock.lock();
-            try {
-                part.draining = false;
-                for (Map.Entry<String, KeyState> e : keys.entrySet()) {
-                    if (e.getValue().partition == part.index) {
-                        makeReadyIfDue(e.getKey(), e.getValue());
-                    }
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
+        return state.agentsQueue();
     }
 
     /**
@@ -627,7 +297,6 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
     }
 
-
     private static String describe(Throwable e) {
         StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -657,7 +326,7 @@ public final class RabbitMqEventQueue implements EventQueue {
     }
 
     String partitionQueue(int p) {
-        return settings.prefix() + ".p" + (settings.partitions() > 100 ? String.format("%03d", p) : String.format("%02d", p));
+        return state.partitionQueue(p);
     }
 
     String deadQueue() {
@@ -682,151 +351,15 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
         dead.declare(ch);
         suppressed.declare(ch);
+        state.retryLog.declare(ch, settings.partitions());
     }
 
-    // ---------------------------------------------------------------- append
-
-    private long nextSeq() {
-        long base = System.currentTimeMillis() * 1000;
-        return lastSeq.updateAndGet(prev -> Math.max(prev + 1, base));
+    /** The retry log of a partition (see {@link RetryLog}). */
+    String retryQueue(int p) {
+        return state.retryQueue(p);
     }
 
-    @Override
-    public CompletableFuture<Long> append(NewItem n) {
-        if (closed) {
-            return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
-        }
-        if (!publisher.isUp()) {
-            return CompletableFuture.failedFuture(publisher.unavailable());
-        }
-        if (n.arrivalState() != DeliveryState.PENDING) {
-            // suppressed or dead on arrival: parked at once, no open slot, no place in its key's order
-            long seq = nextSeq();
-            ParkedQueue to = n.arrivalState() == DeliveryState.DEAD ? dead : suppressed;
-            return to.park(new ParkedQueue.Parked(seq, n.orderingKey(), n.destination(), n.contentType(), n.body(),
-                    n.dedupKey(), n.acceptedAt(), 0, n.arrivalNote(), 0, clock.instant(), agentId))
-                    .handle((v, t) -> {
-                        if (t != null) {
-                            throw confirmFailure(t);
-                        }
-                        return seq;
-                    });
-        }
-        long max = settings.maxOpen();
-        // the broker's ready counts are refreshed every second in the background; only an estimate at
-        // the maximum asks the broker now
-        long estimate = heldOpen() + Math.max(cachedReady + appendsSinceRefresh.get(), inTransitCount());
-        if (estimate >= max) {
-            try {
-                refreshReady();
-            } catch (IOException | RuntimeException e) {
-                return CompletableFuture.failedFuture(new StoreUnavailableException("the broker does not answer: " + e, e));
-            }
-            pruneInTransit();
-            long open = heldOpen() + Math.max(cachedReady, inTransitCount());
-            if (open >= max) {
-                return CompletableFuture.failedFuture(new QueueFullException(open, max));
-            }
-        }
-        Map<String, Object> h = new HashMap<>();
-        h.put(H_KEY, n.orderingKey());
-        h.put(H_KIND, n.destination().kind());
-        h.put(H_TARGET, n.destination().target());
-        if (n.dedupKey() != null) {
-            h.put(H_DEDUP, n.dedupKey());
-        }
-        h.put(H_ACCEPTED, n.acceptedAt().toString());
-        h.put(H_AGENT, agentId);
-        int partition = partitionOf(n.orderingKey(), settings.partitions());
-        long seq;
-        CompletableFuture<Void> published;
-        // sequence numbers follow publish order: the order the partitions hold the items in
-        appendLock.lock();
-        try {
-            seq = nextSeq();
-            h.put(Publisher.SEQ_HEADER, seq);
-            AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                    .deliveryMode(2).contentType(n.contentType()).messageId(Long.toString(seq)).headers(h).build();
-            inTransit.put(seq, System.nanoTime());
-            appendsSinceRefresh.incrementAndGet();
-            published = publisher.publish(partitionQueue(partition), props, n.body(), seq);
-        } finally {
-            appendLock.unlock();
-        }
-        return published.handle((v, t) -> {
-            if (t != null) {
-                inTransit.remove(seq);
-                throw confirmFailure(t);
-            }
-            return seq;
-        });
-    }
-
-    private static RuntimeException confirmFailure(Throwable t) {
-        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (c instanceof TimeoutException) {
-            return new StoreUnavailableException("the broker did not confirm within "
-                    + Publisher.CONFIRM_TIMEOUT_SECONDS + " s", c);
-        }
-        return c instanceof RuntimeException re ? re : new StoreUnavailableException(c.toString(), c);
-    }
-
-    /** Own appends not seen by this agent's consumer yet; those older than 5 s were taken by another agent. */
-    private long inTransitCount() {
-        return inTransit.size();
-    }
-
-    private void pruneInTransit() {
-        long now = System.nanoTime();
-        inTransit.values().removeIf(t -> now - t > IN_TRANSIT_NANOS);
-    }
-
-    private long heldOpen() {
-        lock.lock();
-        try {
-            return bySeq.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void refreshReady() throws IOException {
-        adminLock.lock();
-        try {
-            long before = appendsSinceRefresh.get();
-            long sum = 0;
-            long[] perPartition = new long[settings.partitions()];
-            for (int p = 0; p < settings.partitions(); p++) {
-                perPartition[p] = admin().queueDeclarePassive(partitionQueue(p)).getMessageCount();
-                sum += perPartition[p];
-            }
-            readyPerPartition = perPartition;
-            cachedReady = sum;
-            appendsSinceRefresh.addAndGet(-before);
-        } finally {
-            adminLock.unlock();
-        }
-    }
-
-    /** For tests: waits until this agent's consumer holds the item (or it was completed). */
-    boolean awaitVisible(long seq, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
-            while (!bySeq.containsKey(seq) && !recent.containsKey(seq)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                changed.awaitNanos(left);
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    // ---------------------------------------------------------------- consume
+    // ---------------------------------------------------------------- message headers
 
     static String str(Map<String, Object> h, String name) {
         Object v = h == null ? null : h.get(name);
@@ -848,575 +381,92 @@ public final class RabbitMqEventQueue implements EventQueue {
         return dflt;
     }
 
-    private void received(Part part, Channel channel, long tag, AMQP.BasicProperties props, byte[] body) {
-        Map<String, Object> h = props.getHeaders();
-        if (h != null && h.containsKey(H_MARKER)) {
-            // its confirm was all it was for
-            try {
-                channel.basicAck(tag, false);
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("queue: could not acknowledge a marker: {}", e.toString());
-            }
-            return;
-        }
-        long seq = num(h, Publisher.SEQ_HEADER, -1);
-        if (seq < 0) {
-            seq = nextSeq();
-        }
-        inTransit.remove(seq);
-        String key = str(h, H_KEY);
-        if (key == null) {
-            key = "";
-        }
-        String kind = str(h, H_KIND);
-        String target = str(h, H_TARGET);
-        String accepted = str(h, H_ACCEPTED);
-        Instant acceptedAt;
-        try {
-            acceptedAt = accepted == null ? clock.instant() : Instant.parse(accepted);
-        } catch (RuntimeException e) {
-            acceptedAt = clock.instant();
-        }
-        boolean retried = h != null && Boolean.TRUE.equals(h.get(H_RETRIED));
-        lock.lock();
-        try {
-            if (channel != part.channel || part.draining) {
-                // an earlier channel, or being handed over: the broker gets it back when the channel closes
-                return;
-            }
-            part.active = true;
-            Held held = new Held(seq, key, new Destination(kind == null ? Destination.EVENTS : kind,
-                    target == null ? "/v2/enqueue" : target), props.getContentType() == null ? "application/json"
-                    : props.getContentType(), body, str(h, H_DEDUP), acceptedAt, part.index, channel, tag, part.gen);
-            if (retried) {
-                held.lastStatus = (int) num(h, H_STATUS, 0);
-                held.lastError = str(h, H_REASON);
-            }
-            Held old = bySeq.put(seq, held);
-            KeyState ks = keys.get(key);
-            if (ks == null) {
-                ks = new KeyState(part.index);
-                // an acknowledgement of this key may be among those not confirmed yet
-                ks.mustConfirm = part.acksSent;
-                keys.put(key, ks);
-            }
-            if (old != null) {
-                // redelivered while an older copy is still known (e.g. in flight across a reconnect)
-                ks.remove(old);
-            }
-            recent.remove(seq);
-            if (retried) {
-                ks.retried.addLast(held);
-            } else {
-                ks.fifo.addLast(held);
-            }
-            makeReadyIfDue(key, ks);
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+    // ---------------------------------------------------------------- the EventQueue, by section
+
+    @Override
+    public CompletableFuture<Long> append(NewItem n) {
+        return appender.append(n);
     }
 
-    /** Under lock: queues the key as ready when nothing of it is in flight and its head is due. */
-    private void makeReadyIfDue(String key, KeyState ks) {
-        if (ks.inFlight != null || ks.queuedReady || ks.awaitingConfirm) {
-            return;
-        }
-        Held head = ks.head();
-        if (head == null) {
-            return;
-        }
-        if (ks.notBefore != null) {
-            return;
-        }
-        if (waitsForRetry(head)) {
-            wakes.add(head.nextAttemptAt, key);
-            return;
-        }
-        ks.queuedReady = true;
-        ready.addLast(key);
-    }
-
-    /**
-     * The partition's channel is gone (closed by the broker, the connection lost, or replaced): the
-     * broker requeues every message it held, so they are forgotten, except attempts under way, which
-     * end normally but are not acknowledged.
-     */
-    private void partitionLost(Part part, Channel ch) {
-        lock.lock();
-        try {
-            if (part.channel != ch) {
-                return;
-            }
-            part.gen++;
-            part.channel = null;
-            part.acksConfirmed = part.acksSent;
-            part.active = false;
-            part.awaiting.clear();
-            for (Iterator<Map.Entry<String, KeyState>> it = keys.entrySet().iterator(); it.hasNext(); ) {
-                KeyState ks = it.next().getValue();
-                if (ks.partition != part.index) {
-                    continue;
-                }
-                for (Held held : ks.retried) {
-                    bySeq.remove(held.seq, held);
-                }
-                for (Held held : ks.fifo) {
-                    if (held != ks.inFlight) {
-                        bySeq.remove(held.seq, held);
-                    }
-                }
-                ks.retried.clear();
-                ks.fifo.clear();
-                ks.queuedReady = false;
-                ks.awaitingConfirm = false;
-                ks.mustConfirm = 0;
-                if (ks.inFlight == null) {
-                    it.remove();
-                }
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        if (!closed && conConnection.isOpen() && ch.isOpen()) {
-            LOG.info("queue: stopped consuming {}; its held messages go back to the broker", partitionQueue(part.index));
-        }
-        // a channel of a lost connection would be reopened by the connection's recovery: it is done with
-        try {
-            ch.abort();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("queue: aborting a channel: {}", e.toString());
-        }
-    }
-
-    // ---------------------------------------------------------------- acknowledgements and markers
-
-    /** Under lock: publishes a marker for the partition unless one is outstanding (on the markers' thread). */
-    private void requestMarker(Part part) {
-        long gen = part.gen;
-        markers.execute(() -> publishMarker(part, gen));
-    }
-
-    private void publishMarker(Part part, long gen) {
-        part.writeLock.lock();
-        try {
-            Channel ch = part.channel;
-            if (closed || part.gen != gen || ch == null || (part.markerTag >= 0 && part.markerGen == gen)
-                    || part.acksConfirmed >= part.acksSent) {
-                return;
-            }
-            long covers = part.acksSent;
-            long tag = ch.getNextPublishSeqNo();
-            part.markerTag = tag;
-            part.markerGen = gen;
-            part.markerCovers = covers;
-            AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                    .headers(Map.of(H_MARKER, agentId)).deliveryMode(1).build();
-            try {
-                ch.basicPublish("", partitionQueue(part.index), false, props, NO_BODY);
-            } catch (IOException | RuntimeException e) {
-                // the channel is going: the loss resets the partition
-                part.markerTag = -1;
-                LOG.debug("queue: could not publish a marker to {}: {}", partitionQueue(part.index), e.toString());
-            }
-        } finally {
-            part.writeLock.unlock();
-        }
-    }
-
-    /** A confirm (or nack) on a partition's channel: the outstanding marker's, or an older one's. */
-    private void markerConfirmed(Part part, long gen, long tag, boolean multiple, boolean ok) {
-        long covers;
-        part.writeLock.lock();
-        try {
-            if (part.markerGen != gen || part.markerTag < 0 || (multiple ? tag < part.markerTag : tag != part.markerTag)) {
-                return;
-            }
-            covers = part.markerCovers;
-            part.markerTag = -1;
-        } finally {
-            part.writeLock.unlock();
-        }
-        lock.lock();
-        try {
-            if (part.gen != gen) {
-                return;
-            }
-            if (ok) {
-                part.acksConfirmed = Math.max(part.acksConfirmed, covers);
-            }
-            boolean more = false;
-            for (int n = part.awaiting.size(); n > 0; n--) {
-                String key = part.awaiting.pollFirst();
-                KeyState ks = keys.get(key);
-                if (ks == null || !ks.awaitingConfirm) {
-                    continue;
-                }
-                if (ks.mustConfirm <= part.acksConfirmed) {
-                    ks.awaitingConfirm = false;
-                    makeReadyIfDue(key, ks);
-                } else {
-                    part.awaiting.addLast(key);
-                    more = true;
-                }
-            }
-            if (more) {
-                // a nack, or acknowledgements sent after the marker: another marker
-                requestMarker(part);
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Acknowledges a finished item on its channel, then frees its key; the key's next claim waits for
-     * the confirm of a marker sent after this acknowledgement.
-     */
-    private void acknowledge(Held held, KeyState ks) {
-        Part part = parts[held.partition];
-        long index = 0;
-        boolean failed = false;
-        part.writeLock.lock();
-        try {
-            if (held.gen == part.gen && held.channel == part.channel && held.channel.isOpen()) {
-                held.channel.basicAck(held.deliveryTag, false);
-                index = ++part.acksSent;
-            }
-        } catch (IOException | RuntimeException e) {
-            // the message comes back after the reconnect: delivered once more, right after itself
-            LOG.warn("queue: could not acknowledge a message ({}); it will be delivered again", e.toString());
-            failed = true;
-        } finally {
-            part.writeLock.unlock();
-        }
-        if (failed || index == 0) {
-            // the channel is going: nothing more of it may be claimed, or the key's next event would
-            // go out before this one comes back
-            partitionLost(part, held.channel);
-        }
-        lock.lock();
-        try {
-            if (index > 0 && held.gen == part.gen) {
-                ks.mustConfirm = Math.max(ks.mustConfirm, index);
-            }
-            drop(held, ks);
-        } finally {
-            lock.unlock();
-        }
+    /** For tests: waits until this agent's consumer holds the item and may claim it (or it was completed). */
+    boolean awaitVisible(long seq, Duration timeout) throws InterruptedException {
+        return state.awaitVisible(seq, timeout);
     }
 
     @Override
     public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
-        long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
-        lock.lock();
-        try {
-            while (true) {
-                if (closed) {
-                    return List.of();
-                }
-                promoteDue();
-                if (!ready.isEmpty() && max > 0) {
-                    List<QueuedItem> out = new ArrayList<>();
-                    while (out.size() < max && !ready.isEmpty()) {
-                        String key = ready.pollFirst();
-                        KeyState ks = keys.get(key);
-                        if (ks == null) {
-                            continue;
-                        }
-                        ks.queuedReady = false;
-                        Held head = ks.head();
-                        Part part = parts[ks.partition];
-                        if (ks.inFlight != null || head == null || part.draining || ks.awaitingConfirm) {
-                            continue;
-                        }
-                        if (head.gen != part.gen || !head.channel.isOpen()) {
-                            // its channel is gone or going: the broker gives the partition out again
-                            continue;
-                        }
-                        if (ks.notBefore != null) {
-                            continue;
-                        }
-                        if (waitsForRetry(head)) {
-                            wakes.add(head.nextAttemptAt, key);
-                            continue;
-                        }
-                        if (ks.mustConfirm > part.acksConfirmed) {
-                            ks.awaitingConfirm = true;
-                            part.awaiting.addLast(key);
-                            requestMarker(part);
-                            continue;
-                        }
-                        DeliveryState.checkTransition(head.state, DeliveryState.IN_FLIGHT);
-                        head.state = DeliveryState.IN_FLIGHT;
-                        head.attempts++;
-                        ks.inFlight = head;
-                        out.add(head.snapshot());
-                    }
-                    if (!out.isEmpty()) {
-                        return out;
-                    }
-                    continue;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return List.of();
-                }
-                changed.awaitNanos(wakes.waitNanos(left));
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void promoteDue() {
-        wakes.pollDue((key, at) -> {
-            KeyState ks = keys.get(key);
-            if (ks == null) {
-                return;
-            }
-            if (at.equals(ks.notBefore)) {
-                ks.notBefore = null;
-            }
-            Held head = ks.head();
-            if (head != null && head.state == DeliveryState.RETRY_SCHEDULED && at.equals(head.nextAttemptAt)) {
-                head.retryWaited = true;
-            }
-            makeReadyIfDue(key, ks);
-        });
-    }
-
-    /** Under lock: the head waits for its retry (unless that wait was already measured out here). */
-    private boolean waitsForRetry(Held head) {
-        return head.state == DeliveryState.RETRY_SCHEDULED && !head.retryWaited
-                && head.nextAttemptAt.isAfter(clock.instant());
-    }
-
-    /** Under lock: a paced key's next item waits until {@code at} (null or past: no wait). */
-    private void holdUntil(String key, KeyState ks, Instant at) {
-        if (at != null && at.isAfter(clock.instant())) {
-            ks.notBefore = at;
-            wakes.add(at, key);
-        }
+        return claims.claim(max, maxWait);
     }
 
     @Override
     public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
-        Held held;
-        KeyState ks;
-        lock.lock();
-        try {
-            ks = keys.get(claimed.orderingKey());
-            held = ks == null ? null : ks.inFlight;
-            if (held == null || held.seq != claimed.seq() || held.state != DeliveryState.IN_FLIGHT) {
-                return CompletableFuture.failedFuture(new IllegalStateException("item " + claimed.seq() + " is not in flight"));
-            }
-            DeliveryState.checkTransition(held.state, c.targetState());
-            if (held.gen != parts[held.partition].gen) {
-                // the channel that delivered it is gone: the broker has it again and redelivers it
-                drop(held, ks);
-                return CompletableFuture.completedFuture(null);
-            }
-            switch (c) {
-                case Completion.Delivered d -> {
-                    held.state = DeliveryState.DELIVERED;
-                    held.lastStatus = d.status();
-                    ArrayDeque<Instant> times = delivered.computeIfAbsent(held.key, k -> new ArrayDeque<>());
-                    times.addLast(clock.instant());
-                    if (times.size() > DELIVERED_PER_KEY_LIMIT) {
-                        times.pollFirst();
-                    }
-                    recent.put(held.seq, held.snapshot());
-                    // leaves the key's FIFO now; the key stays claimed until the acknowledgement is sent
-                    bySeq.remove(held.seq, held);
-                    ks.remove(held);
-                    holdUntil(held.key, ks, d.keyDueAt());
-                }
-                case Completion.Retry r -> {
-                    held.state = DeliveryState.RETRY_SCHEDULED;
-                    held.nextAttemptAt = r.at();
-                    held.retryWaited = false;
-                    held.lastStatus = r.status();
-                    held.lastError = r.error();
-                    release(held.key, ks);
-                    return CompletableFuture.completedFuture(null);
-                }
-                case Completion.Released r -> {
-                    held.state = DeliveryState.PENDING;
-                    held.attempts = Math.max(0, held.attempts - 1);
-                    holdUntil(held.key, ks, r.keyDueAt());
-                    release(held.key, ks);
-                    return CompletableFuture.completedFuture(null);
-                }
-                case Completion.Dead d -> {
-                    // the key stays held until the dead letter is confirmed
-                    holdUntil(held.key, ks, d.keyDueAt());
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (c instanceof Completion.Delivered) {
-            acknowledge(held, ks);
-            return CompletableFuture.completedFuture(null);
-        }
-        Completion.Dead d = (Completion.Dead) c;
-        KeyState fks = ks;
-        return dead.park(new ParkedQueue.Parked(held.seq, held.key, held.destination, held.contentType, held.body,
-                held.dedupKey, held.acceptedAt, d.status(), d.reason(), held.attempts, clock.instant(), agentId)).handle((v, t) -> {
-            if (t != null) {
-                lock.lock();
-                try {
-                    // not dead-lettered: the item stays at the head and is tried again
-                    held.state = DeliveryState.PENDING;
-                    if (held.gen == parts[held.partition].gen) {
-                        release(held.key, fks);
-                    } else {
-                        drop(held, fks);
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                Throwable cause = t.getCause() != null ? t.getCause() : t;
-                throw cause instanceof RuntimeException re ? re : new StoreUnavailableException(cause.toString(), cause);
-            }
-            lock.lock();
-            try {
-                held.state = DeliveryState.DEAD;
-                held.lastStatus = d.status();
-                held.lastError = d.reason();
-                recent.put(held.seq, held.snapshot());
-                bySeq.remove(held.seq, held);
-                fks.remove(held);
-            } finally {
-                lock.unlock();
-            }
-            acknowledge(held, fks);
-            return null;
-        });
+        return claims.complete(claimed, c);
     }
-
-    /** Under lock: the item leaves this agent; its key is free. */
-    private void drop(Held held, KeyState ks) {
-        bySeq.remove(held.seq, held);
-        ks.remove(held);
-        if (ks.inFlight == held) {
-            ks.inFlight = null;
-        }
-        if (ks.isEmpty()) {
-            keys.remove(held.key, ks);
-        } else {
-            makeReadyIfDue(held.key, ks);
-        }
-        changed.signalAll();
-    }
-
-    /** Under lock: the attempt ended, the item stays at its key's head. */
-    private void release(String key, KeyState ks) {
-        ks.inFlight = null;
-        makeReadyIfDue(key, ks);
-        changed.signalAll();
-    }
-
-    // ---------------------------------------------------------------- dead letters
 
     @Override
     public int retryDead(String keyOrNull) {
-        return retryDeadWhere(item -> keyOrNull == null || keyOrNull.equals(item.orderingKey()));
+        return deadLetters.retryDead(keyOrNull);
     }
 
     @Override
-    public int retryDeadItems(java.util.Collection<Long> seqs) {
-        java.util.Set<Long> wanted = java.util.Set.copyOf(seqs);
-        return wanted.isEmpty() ? 0 : retryDeadWhere(item -> wanted.contains(item.seq()));
+    public int retryDeadItems(Collection<Long> seqs) {
+        return deadLetters.retryDeadItems(seqs);
     }
 
     @Override
-    public int purgeDeadItems(java.util.Collection<Long> seqs) {
-        java.util.Set<Long> wanted = java.util.Set.copyOf(seqs);
-        return wanted.isEmpty() ? 0 : purgeDeadWhere(item -> wanted.contains(item.seq()));
-    }
-
-    /** Publishes the matching dead letters back to their partitions (at the tail), then takes them out. */
-    private int retryDeadWhere(java.util.function.Predicate<QueuedItem> which) {
-        int[] n = {0};
-        dead.scan((ch, r, item) -> {
-            if (!which.test(item)) {
-                return true;
-            }
-            try {
-                publisher.publish(partitionQueue(partitionOf(item.orderingKey(), settings.partitions())),
-                        ParkedQueue.retried(r), r.getBody(), item.seq()).get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new StoreUnavailableException("could not put a dead event back: " + e, e);
-            }
-            ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
-            n[0]++;
-            return true;
-        });
-        return n[0];
-    }
-
-    private int purgeDeadWhere(java.util.function.Predicate<QueuedItem> which) {
-        List<Long> purged = new ArrayList<>();
-        dead.scan((ch, r, item) -> {
-            if (which.test(item)) {
-                ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
-                purged.add(item.seq());
-            }
-            return true;
-        });
-        lock.lock();
-        try {
-            purged.forEach(recent::remove);
-        } finally {
-            lock.unlock();
-        }
-        return purged.size();
+    public int purgeDeadItems(Collection<Long> seqs) {
+        return deadLetters.purgeDeadItems(seqs);
     }
 
     @Override
-    public int purge(DeliveryState state, String keyOrNull) {
-        if (state.isOpen()) {
-            throw new IllegalArgumentException("only DEAD or DELIVERED items can be purged, not " + state);
-        }
-        if (state == DeliveryState.DELIVERED) {
-            lock.lock();
-            try {
-                int n = 0;
-                for (Iterator<Map.Entry<String, ArrayDeque<Instant>>> it = delivered.entrySet().iterator(); it.hasNext(); ) {
-                    Map.Entry<String, ArrayDeque<Instant>> e = it.next();
-                    if (keyOrNull == null || keyOrNull.equals(e.getKey())) {
-                        n += e.getValue().size();
-                        it.remove();
-                    }
-                }
-                recent.values().removeIf(i -> i.state() == DeliveryState.DELIVERED
-                        && (keyOrNull == null || keyOrNull.equals(i.orderingKey())));
-                return n;
-            } finally {
-                lock.unlock();
-            }
-        }
-        return purgeDeadWhere(item -> keyOrNull == null || keyOrNull.equals(item.orderingKey()));
+    public int purge(DeliveryState s, String keyOrNull) {
+        return deadLetters.purge(s, keyOrNull);
     }
 
     @Override
     public List<QueuedItem> listDead(String keyOrNull, int limit) {
-        return list(dead, keyOrNull, limit);
+        return deadLetters.listDead(keyOrNull, limit);
     }
 
-    private static List<QueuedItem> list(ParkedQueue from, String keyOrNull, int limit) {
-        List<QueuedItem> out = new ArrayList<>();
-        from.scan((ch, r, item) -> {
-            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
-                out.add(item);
-            }
-            return out.size() < limit;
-        });
-        return out;
+    @Override
+    public List<QueuedItem> listSuppressed(String keyOrNull, int limit) {
+        return deadLetters.listSuppressed(keyOrNull, limit);
+    }
+
+    @Override
+    public List<SuppressedCount> suppressedCounts(String keyOrNull) {
+        return deadLetters.suppressedCounts(keyOrNull);
+    }
+
+    @Override
+    public QueuedItem get(long seq) {
+        return stats.get(seq);
+    }
+
+    @Override
+    public List<KeyStats> keyStats(String keyOrNull) {
+        return stats.keyStats(keyOrNull);
+    }
+
+    @Override
+    public QueueStats stats() {
+        return stats.stats();
+    }
+
+    @Override
+    public long openCount() {
+        return stats.openCount();
+    }
+
+    @Override
+    public int pruneDelivered(Instant cutoff) {
+        return stats.pruneDelivered(cutoff);
+    }
+
+    /** Ready counts as of the last refresh (at most about a second old after a stats call). */
+    @Override
+    public List<PartitionStats> partitionStats() {
+        return stats.partitionStats();
     }
 
     @Override
@@ -1425,186 +475,8 @@ public final class RabbitMqEventQueue implements EventQueue {
     }
 
     @Override
-    public List<QueuedItem> listSuppressed(String keyOrNull, int limit) {
-        return list(suppressed, keyOrNull, limit);
-    }
-
-    @Override
-    public List<io.pdaltagent.queue.SuppressedCount> suppressedCounts(String keyOrNull) {
-        Map<String, Map<String, Long>> counts = new TreeMap<>();
-        suppressed.forEach(item -> {
-            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
-                String note = String.valueOf(item.lastError());
-                String by = note.startsWith(NewItem.SUPPRESSED_PREFIX) ? note.substring(NewItem.SUPPRESSED_PREFIX.length()) : note;
-                counts.computeIfAbsent(item.orderingKey(), k -> new TreeMap<>()).merge(by, 1L, Long::sum);
-            }
-        });
-        List<io.pdaltagent.queue.SuppressedCount> out = new ArrayList<>();
-        counts.forEach((k, perBy) -> perBy.forEach((by, n) -> out.add(new io.pdaltagent.queue.SuppressedCount(k, by, n))));
-        return out;
-    }
-
-    /** Suppressed records go as delivered ones do: those parked before the cutoff (a parked item's nextAttemptAt), from the head. */
-    private int pruneSuppressed(Instant cutoff) {
-        int[] n = {0};
-        suppressed.scan((ch, r, item) -> {
-            if (!item.nextAttemptAt().isBefore(cutoff)) {
-                return false;
-            }
-            ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
-            n[0]++;
-            return true;
-        });
-        return n[0];
-    }
-
-    @Override
-    public QueuedItem get(long seq) {
-        lock.lock();
-        try {
-            Held h = bySeq.get(seq);
-            if (h != null) {
-                return h.snapshot();
-            }
-            QueuedItem known = recent.get(seq);
-            if (known != null && known.state() != DeliveryState.DEAD) {
-                return known;
-            }
-        } finally {
-            lock.unlock();
-        }
-        // a dead item may have been dead-lettered by another agent, or retried or purged since
-        QueuedItem[] found = {null};
-        for (ParkedQueue q : List.of(dead, suppressed)) {
-            q.scan((ch, r, item) -> {
-                if (item.seq() == seq) {
-                    found[0] = item;
-                }
-                return found[0] == null;
-            });
-            if (found[0] != null) {
-                return found[0];
-            }
-        }
-        return null;
-    }
-
-    @Override
-    public List<KeyStats> keyStats(String keyOrNull) {
-        Map<String, long[]> counts = new TreeMap<>();
-        dead.forEach(item -> {
-            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
-                counts.computeIfAbsent(item.orderingKey(), k -> new long[3])[2]++;
-            }
-        });
-        Map<String, Boolean> throttled = new HashMap<>();
-        lock.lock();
-        try {
-            for (Held h : bySeq.values()) {
-                if (keyOrNull == null || keyOrNull.equals(h.key)) {
-                    counts.computeIfAbsent(h.key, k -> new long[3])[0]++;
-                }
-            }
-            delivered.forEach((k, times) -> {
-                if ((keyOrNull == null || keyOrNull.equals(k)) && !times.isEmpty()) {
-                    counts.computeIfAbsent(k, x -> new long[3])[1] += times.size();
-                }
-            });
-            for (String k : counts.keySet()) {
-                KeyState ks = keys.get(k);
-                Held head = ks == null || ks.inFlight != null ? null : ks.head();
-                throttled.put(k, ks != null && ks.notBefore != null || head != null
-                        && head.state == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt.isAfter(clock.instant()));
-            }
-        } finally {
-            lock.unlock();
-        }
-        List<KeyStats> out = new ArrayList<>();
-        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], throttled.get(k))));
-        return out;
-    }
-
-    @Override
-    public QueueStats stats() {
-        long dead;
-        long ready;
-        adminLock.lock();
-        try {
-            dead = admin().queueDeclarePassive(deadQueue()).getMessageCount();
-        } catch (IOException | RuntimeException e) {
-            throw new StoreUnavailableException("the broker does not answer: " + e, e);
-        } finally {
-            adminLock.unlock();
-        }
-        try {
-            refreshReady();
-            ready = cachedReady;
-        } catch (IOException | RuntimeException e) {
-            throw new StoreUnavailableException("the broker does not answer: " + e, e);
-        }
-        long inFlight = 0;
-        long retry = 0;
-        long held;
-        long deliveredCount = 0;
-        Instant oldest = null;
-        lock.lock();
-        try {
-            held = bySeq.size();
-            for (Held h : bySeq.values()) {
-                if (h.state == DeliveryState.IN_FLIGHT) {
-                    inFlight++;
-                } else if (h.state == DeliveryState.RETRY_SCHEDULED) {
-                    retry++;
-                }
-                if (oldest == null || h.acceptedAt.isBefore(oldest)) {
-                    oldest = h.acceptedAt;
-                }
-            }
-            for (ArrayDeque<Instant> t : delivered.values()) {
-                deliveredCount += t.size();
-            }
-        } finally {
-            lock.unlock();
-        }
-        return new QueueStats(held + Math.max(ready, inTransitCount()), inFlight, retry, deliveredCount, dead, oldest);
-    }
-
-    @Override
-    public long openCount() {
-        try {
-            refreshReady();
-        } catch (IOException | RuntimeException e) {
-            return heldOpen() + Math.max(cachedReady, inTransitCount());
-        }
-        return heldOpen() + Math.max(cachedReady, inTransitCount());
-    }
-
-    @Override
-    public int pruneDelivered(Instant cutoff) {
-        int pruned;
-        lock.lock();
-        try {
-            int n = 0;
-            for (Iterator<ArrayDeque<Instant>> it = delivered.values().iterator(); it.hasNext(); ) {
-                ArrayDeque<Instant> times = it.next();
-                while (!times.isEmpty() && times.peekFirst().isBefore(cutoff)) {
-                    times.pollFirst();
-                    n++;
-                }
-                if (times.isEmpty()) {
-                    it.remove();
-                }
-            }
-            pruned = n;
-        } finally {
-            lock.unlock();
-        }
-        return pruned + pruneSuppressed(cutoff);
-    }
-
-    @Override
     public boolean isHealthy() {
-        return !closed && publisher.isUp() && conConnection.isOpen();
+        return !state.closed && publisher.isUp() && conConnection.isOpen();
     }
 
     /** Whether each connection is up, for health and logs. */
@@ -1627,39 +499,35 @@ public final class RabbitMqEventQueue implements EventQueue {
         return m;
     }
 
-    /** Ready counts as of the last refresh (at most about a second old after a stats call). */
-    @Override
-    public List<io.pdaltagent.queue.PartitionStats> partitionStats() {
-        long[] held = new long[settings.partitions()];
-        lock.lock();
-        try {
-            for (Held h : bySeq.values()) {
-                held[h.partition]++;
-            }
-        } finally {
-            lock.unlock();
-        }
-        long[] ready = readyPerPartition;
-        List<io.pdaltagent.queue.PartitionStats> out = new ArrayList<>();
-        for (int p = 0; p < settings.partitions(); p++) {
-            out.add(new io.pdaltagent.queue.PartitionStats(partitionQueue(p), p < ready.length ? ready[p] : 0, held[p]));
-        }
-        return out;
+    /**
+     * For tests: the agent dies, as a killed process would: both connections cut at once, nothing
+     * acknowledged, nothing waited for; the broker gives back what it held.
+     */
+    void abortAsIfKilled() {
+        state.closed = true;
+        state.schedule.close();
+        background.shutdownNow();
+        consumer.close();
+        state.retryLog.close();
+        conConnection.abort(1000);
+        pubConnection.abort(1000);
     }
 
     @Override
     public void close() {
-        if (closed) {
+        if (state.closed) {
             return;
         }
-        closed = true;
+        state.closed = true;
+        state.schedule.close();
         background.shutdownNow();
-        markers.shutdownNow();
-        lock.lock();
+        consumer.close();
+        state.retryLog.close();
+        state.lock.lock();
         try {
-            changed.signalAll();
+            state.changed.signalAll();
         } finally {
-            lock.unlock();
+            state.lock.unlock();
         }
         // wait briefly for publishes under way
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -1686,6 +554,9 @@ public final class RabbitMqEventQueue implements EventQueue {
                 ch.queueDelete(deadQueue());
                 ch.queueDelete(suppressedQueue());
                 ch.queueDelete(agentsQueue());
+                for (int p = 0; p < settings.partitions(); p++) {
+                    ch.queueDelete(retryQueue(p));
+                }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("queue: could not delete the test queues: {}", e.toString());
             }

@@ -12,10 +12,17 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * In-memory bookkeeping of which ordering keys have work, shared by the queue backends: a key is
- * READY (its head may be claimed), CLAIMED (its head is in flight) or WAITING (its head is due
- * later). Keys with no open item are forgotten. The store stays the truth about items; this class
- * only decides whose turn it is, so that a claim never scans the store.
+ * The per-key claim scheduler every queue backend shares: one in flight per key, head first, due
+ * keys round-robin, a claimer waiting until the next key is due. It keeps in memory which ordering
+ * keys have work: a key is READY (its head may be claimed), CLAIMED (its head is in flight, or the
+ * backend holds it back) or WAITING (its head is due later). Keys with no open item are forgotten.
+ * The store stays the truth about items; this class only decides whose turn it is, so that a claim
+ * never scans the store.
+ *
+ * <p>A backend tells it what happens to its keys ({@link #opened}, {@link #released},
+ * {@link #closedWithoutClaim}, {@link #forget}) and serves {@link EventQueue#claim} with
+ * {@link #claim(int, Duration, Heads)}, giving the loop its own {@link Heads}: how to read the heads
+ * of the keys whose turn it is, and how to mark them claimed.
  *
  * <p>A key may also wait with no open item: it was paced (its destination allows its next send only
  * later), so an item appended meanwhile waits too instead of being claimed at once. Such a key is
@@ -25,9 +32,59 @@ import java.util.concurrent.locks.ReentrantLock;
  * time is ready even if the wall clock was stepped back meanwhile ({@link #dueTimeKnown}).
  *
  * <p>Ready keys are served round-robin: a key that has just been served goes to the back, so one
- * busy key cannot starve the others. Thread-safe; {@link #takeReady} blocks.
+ * busy key cannot starve the others. <b>Threads.</b> Thread-safe: one lock guards the keys; {@link #claim} and
+ * {@link #takeReady} block on it. The {@link Heads} of a claim are called without that lock held, so
+ * a backend may call into the scheduler from them and from under its own locks (the backend's lock,
+ * then this one; never the other way round).
+ *
+ * <pre>{@code
+ * ClaimScheduler schedule = new ClaimScheduler(clock);
+ * schedule.opened("key", 1);                                  // an item of "key" is durable
+ * List<QueuedItem> batch = schedule.claim(64, Duration.ofMillis(100), heads);
+ * schedule.released("key", 1, null);                          // its outcome is durable: next item
+ * }</pre>
  */
-final class KeySchedule {
+public final class ClaimScheduler {
+    /** How long the keys of a claim wait when their heads could not be read (the store failed). */
+    static final Duration READ_FAILURE_HOLD = Duration.ofSeconds(1);
+
+    /** What a backend found at a key whose turn it is. */
+    public sealed interface Head permits Open, Skip {
+        /** The key's oldest open item: claimed when due. */
+        static Head open(QueuedItem item) {
+            return new Open(item);
+        }
+    }
+
+    /** The key's oldest open item, as the store holds it. */
+    public record Open(QueuedItem item) implements Head {
+    }
+
+    public enum Skip implements Head {
+        /** The key has no open item (another process closed them): it is forgotten. */
+        NONE,
+        /**
+         * The backend holds the key back for now (e.g. a broker acknowledgement is not confirmed
+         * yet): the key stays CLAIMED until the backend calls {@link #released} for it.
+         */
+        HELD
+    }
+
+    /** A backend's part in a claim. */
+    public interface Heads {
+        /**
+         * The heads of these keys, in the same order. A runtime failure (the store cannot be read)
+         * holds every one of the keys for {@link #READ_FAILURE_HOLD} and reaches the claimer.
+         */
+        List<Head> read(List<String> keys);
+
+        /**
+         * Marks these due heads IN_FLIGHT, with one more attempt each, and returns them as claimed.
+         * A head the backend no longer finds at its key is left out, and the backend releases or
+         * forgets that key itself.
+         */
+        List<QueuedItem> take(List<QueuedItem> due);
+    }
     private enum Status { READY, CLAIMED, WAITING }
 
     private static final class Key {
@@ -46,13 +103,13 @@ final class KeySchedule {
     private final DueKeys wakes;
     private boolean closed;
 
-    KeySchedule(Clock clock) {
+    public ClaimScheduler(Clock clock) {
         this.clock = clock;
         this.wakes = new DueKeys(clock);
     }
 
     /** {@code count} new open items of {@code key} are durable (appended at its tail). */
-    void opened(String key, long count) {
+    public void opened(String key, long count) {
         opened(key, count, false);
     }
 
@@ -62,7 +119,7 @@ final class KeySchedule {
      * @param wake the items may sit before the key's head (dead items retried by a person): a key
      *     waiting for its head's retry is made ready, so that its new head is looked at now
      */
-    void opened(String key, long count, boolean wake) {
+    public void opened(String key, long count, boolean wake) {
         lock.lock();
         try {
             Key k = keys.get(key);
@@ -88,7 +145,7 @@ final class KeySchedule {
     /**
      * Takes up to {@code max} ready keys, marking them CLAIMED; waits up to {@code maxWait} for one.
      */
-    List<String> takeReady(int max, Duration maxWait) throws InterruptedException {
+    public List<String> takeReady(int max, Duration maxWait) throws InterruptedException {
         long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
         lock.lock();
         try {
@@ -123,7 +180,7 @@ final class KeySchedule {
      * @param closedItems how many of the key's open items were closed (DELIVERED or DEAD) by it
      * @param dueAt when the head is due again, or null when it is due now
      */
-    void released(String key, long closedItems, Instant dueAt) {
+    public void released(String key, long closedItems, Instant dueAt) {
         lock.lock();
         try {
             Key k = keys.get(key);
@@ -153,7 +210,7 @@ final class KeySchedule {
     }
 
     /** A claimed key turned out to have no open item in the store (another process closed them). */
-    void forget(String key) {
+    public void forget(String key) {
         lock.lock();
         try {
             keys.remove(key);
@@ -163,7 +220,7 @@ final class KeySchedule {
     }
 
     /** Items of the key were closed without a claim (purged); forgets the key when none is left. */
-    void closedWithoutClaim(String key, long count) {
+    public void closedWithoutClaim(String key, long count) {
         lock.lock();
         try {
             Key k = keys.get(key);
@@ -180,7 +237,7 @@ final class KeySchedule {
     }
 
     /** Whether the key's head is waiting for a retry. */
-    boolean isWaiting(String key) {
+    public boolean isWaiting(String key) {
         lock.lock();
         try {
             Key k = keys.get(key);
@@ -196,7 +253,7 @@ final class KeySchedule {
      * already waited out on the monotonic ticker, and the wall clock may have been stepped back since.
      * False for a key learned from the store (at start, or woken by a person's retry).
      */
-    boolean dueTimeKnown(String key) {
+    public boolean dueTimeKnown(String key) {
         lock.lock();
         try {
             Key k = keys.get(key);
@@ -207,7 +264,7 @@ final class KeySchedule {
     }
 
     /** Wakes every waiting claimer; used when the clock moved or the queue closes. */
-    void wakeUp() {
+    public void wakeUp() {
         lock.lock();
         try {
             changed.signalAll();
@@ -216,7 +273,7 @@ final class KeySchedule {
         }
     }
 
-    void close() {
+    public void close() {
         lock.lock();
         try {
             closed = true;
@@ -224,6 +281,58 @@ final class KeySchedule {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Serves {@link EventQueue#claim}: takes ready keys, reads their heads through {@code heads} and
+     * claims those that are due; a head waiting for a retry whose due time this process did not set
+     * (one learned from the store) makes its key wait for it. Waits up to {@code maxWait} for one
+     * claim; returns an empty list when none was made.
+     */
+    public List<QueuedItem> claim(int max, Duration maxWait, Heads heads) throws InterruptedException {
+        long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
+        while (true) {
+            List<String> keys = takeReady(max, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (keys.isEmpty()) {
+                return List.of();
+            }
+            List<Head> found;
+            try {
+                found = heads.read(keys);
+            } catch (RuntimeException e) {
+                Instant later = clock.instant().plus(READ_FAILURE_HOLD);
+                keys.forEach(k -> released(k, 0, later));
+                throw e;
+            }
+            Instant now = clock.instant();
+            List<QueuedItem> due = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                String key = keys.get(i);
+                switch (found.get(i)) {
+                    case Open(QueuedItem head) when waitsForRetry(key, head, now) -> released(key, 0, head.nextAttemptAt());
+                    case Open(QueuedItem head) -> {
+                        DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
+                        due.add(head);
+                    }
+                    case Skip.NONE -> forget(key);
+                    case Skip.HELD -> {
+                        // the backend releases it
+                    }
+                }
+            }
+            List<QueuedItem> out = due.isEmpty() ? List.of() : heads.take(due);
+            if (!out.isEmpty() || System.nanoTime() >= deadline) {
+                return out;
+            }
+        }
+    }
+
+    /**
+     * The head waits for a retry stored for later, and this process did not measure that wait out
+     * itself (then it was waited on the monotonic ticker, and the wall clock may have gone back).
+     */
+    private boolean waitsForRetry(String key, QueuedItem head, Instant now) {
+        return head.state() == DeliveryState.RETRY_SCHEDULED && head.nextAttemptAt().isAfter(now) && !dueTimeKnown(key);
     }
 
     private void promoteDue() {

@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class KeyScheduleTest {
+class ClaimSchedulerTest {
     private final ManualClock clock = new ManualClock();
-    private final KeySchedule schedule = new KeySchedule(clock);
+    private final ClaimScheduler schedule = new ClaimScheduler(clock);
 
     private List<String> ready() throws InterruptedException {
         return schedule.takeReady(100, Duration.ZERO);

@@ -1,0 +1,202 @@
+package io.pdaltagent.rabbitmq;
+
+import io.pdaltagent.queue.DeliveryState;
+import io.pdaltagent.queue.KeyStats;
+import io.pdaltagent.queue.QueueStats;
+import io.pdaltagent.queue.QueuedItem;
+import io.pdaltagent.queue.StoreUnavailableException;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the RabbitMQ queue reports: one item, counts per key, the queue's totals and per-partition
+ * counts, from what this agent holds, its delivered records, the parked queues and the broker's
+ * ready counts; and the pruning of delivered records.
+ *
+ * <p><b>Threads.</b> Any thread; the consumer's lock is held only while counting what is held, never
+ * while the broker is asked (a passive declare or a scan of a parked queue).
+ */
+final class Stats {
+    private final ConsumerState s;
+    private final Appender appender;
+    private final DeadLetters deadLetters;
+    private final ParkedQueue dead;
+    private final ParkedQueue suppressed;
+    private final AdminChannel admin;
+
+    Stats(ConsumerState s, Appender appender, DeadLetters deadLetters, ParkedQueue dead, ParkedQueue suppressed,
+          AdminChannel admin) {
+        this.s = s;
+        this.appender = appender;
+        this.deadLetters = deadLetters;
+        this.dead = dead;
+        this.suppressed = suppressed;
+        this.admin = admin;
+    }
+
+    QueuedItem get(long seq) {
+        s.lock.lock();
+        try {
+            Held h = s.bySeq.get(seq);
+            if (h != null) {
+                return h.snapshot();
+            }
+            QueuedItem known = s.recent.get(seq);
+            if (known != null && known.state() != DeliveryState.DEAD) {
+                return known;
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        // a dead item may have been dead-lettered by another agent, or retried or purged since
+        QueuedItem[] found = {null};
+        for (ParkedQueue q : List.of(dead, suppressed)) {
+            q.scan((ch, r, item) -> {
+                if (item.seq() == seq) {
+                    found[0] = item;
+                }
+                return found[0] == null;
+            });
+            if (found[0] != null) {
+                return found[0];
+            }
+        }
+        return null;
+    }
+
+    List<KeyStats> keyStats(String keyOrNull) {
+        Map<String, long[]> counts = new TreeMap<>();
+        dead.forEach(item -> {
+            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
+                counts.computeIfAbsent(item.orderingKey(), k -> new long[3])[2]++;
+            }
+        });
+        Map<String, Boolean> throttled = new HashMap<>();
+        s.lock.lock();
+        try {
+            for (Held h : s.bySeq.values()) {
+                if (keyOrNull == null || keyOrNull.equals(h.key)) {
+                    counts.computeIfAbsent(h.key, k -> new long[3])[0]++;
+                }
+            }
+            s.delivered.forEach((k, times) -> {
+                if ((keyOrNull == null || keyOrNull.equals(k)) && !times.isEmpty()) {
+                    counts.computeIfAbsent(k, x -> new long[3])[1] += times.size();
+                }
+            });
+            for (String k : counts.keySet()) {
+                KeyState ks = s.keys.get(k);
+                Held head = ks == null || ks.inFlight != null ? null : ks.head();
+                // waiting as the scheduler knows it, or for a retry learned from the log and not claimed yet
+                throttled.put(k, s.schedule.isWaiting(k) || head != null && head.state == DeliveryState.RETRY_SCHEDULED
+                        && head.nextAttemptAt.isAfter(s.clock.instant()));
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        List<KeyStats> out = new ArrayList<>();
+        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], throttled.get(k))));
+        return out;
+    }
+
+    QueueStats stats() {
+        long deadCount;
+        long ready;
+        admin.lock.lock();
+        try {
+            deadCount = admin.channel().queueDeclarePassive(dead.name()).getMessageCount();
+        } catch (IOException | RuntimeException e) {
+            throw new StoreUnavailableException("the broker does not answer: " + e, e);
+        } finally {
+            admin.lock.unlock();
+        }
+        try {
+            appender.refreshReady();
+            ready = appender.cachedReady;
+        } catch (IOException | RuntimeException e) {
+            throw new StoreUnavailableException("the broker does not answer: " + e, e);
+        }
+        long inFlight = 0;
+        long retry = 0;
+        long held;
+        long deliveredCount = 0;
+        Instant oldest = null;
+        s.lock.lock();
+        try {
+            held = s.bySeq.size();
+            for (Held h : s.bySeq.values()) {
+                if (h.state == DeliveryState.IN_FLIGHT) {
+                    inFlight++;
+                } else if (h.state == DeliveryState.RETRY_SCHEDULED) {
+                    retry++;
+                }
+                if (oldest == null || h.acceptedAt.isBefore(oldest)) {
+                    oldest = h.acceptedAt;
+                }
+            }
+            for (ArrayDeque<Instant> t : s.delivered.values()) {
+                deliveredCount += t.size();
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        return new QueueStats(held + Math.max(ready, appender.inTransitCount()), inFlight, retry, deliveredCount, deadCount, oldest);
+    }
+
+    long openCount() {
+        try {
+            appender.refreshReady();
+        } catch (IOException | RuntimeException e) {
+            return s.heldOpen() + Math.max(appender.cachedReady, appender.inTransitCount());
+        }
+        return s.heldOpen() + Math.max(appender.cachedReady, appender.inTransitCount());
+    }
+
+    int pruneDelivered(Instant cutoff) {
+        int pruned;
+        s.lock.lock();
+        try {
+            int n = 0;
+            for (Iterator<ArrayDeque<Instant>> it = s.delivered.values().iterator(); it.hasNext(); ) {
+                ArrayDeque<Instant> times = it.next();
+                while (!times.isEmpty() && times.peekFirst().isBefore(cutoff)) {
+                    times.pollFirst();
+                    n++;
+                }
+                if (times.isEmpty()) {
+                    it.remove();
+                }
+            }
+            pruned = n;
+        } finally {
+            s.lock.unlock();
+        }
+        return pruned + deadLetters.pruneSuppressed(cutoff);
+    }
+
+    /** Ready counts as of the last refresh (at most about a second old after a stats call). */
+    List<io.pdaltagent.queue.PartitionStats> partitionStats() {
+        long[] held = new long[s.settings.partitions()];
+        s.lock.lock();
+        try {
+            for (Held h : s.bySeq.values()) {
+                held[h.partition]++;
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        long[] ready = appender.readyPerPartition;
+        List<io.pdaltagent.queue.PartitionStats> out = new ArrayList<>();
+        for (int p = 0; p < s.settings.partitions(); p++) {
+            out.add(new io.pdaltagent.queue.PartitionStats(s.partitionQueue(p), p < ready.length ? ready[p] : 0, held[p]));
+        }
+        return out;
+    }
+}
