@@ -45,4 +45,16 @@ class SpoolFormatTest {
         assertThat(DataDirs.resolve(null)).isEqualTo(expected);
         assertThat(DataDirs.resolve("  ")).isEqualTo(expected);
     }
+
+    @Test
+    void aLinkPlantedUnderTheTemporaryNameIsNeitherFollowedNorWritten() throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim.txt"), "untouched");
+        Files.createSymbolicLink(dir.resolve(".b.event.tmp"), victim);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpoolFormat.write(dir, "b.event", "evil".getBytes()))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(Files.readString(victim)).isEqualTo("untouched");
+        assertThat(Files.getPosixFilePermissions(victim)).doesNotContain(
+                java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+        assertThat(Files.exists(dir.resolve("b.event"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
 }

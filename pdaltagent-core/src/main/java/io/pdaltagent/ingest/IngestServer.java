@@ -53,7 +53,9 @@ import java.util.concurrent.TimeoutException;
  * of {@link ConnectionLimits} (a cap derived from the process's file-descriptor limit, so that a
  * connection flood cannot starve the queue's own files; idle connections shed near the cap; deadlines
  * for slow headers and bodies), and JSON bodies on every error Jetty itself produces (bad request
- * lines, oversized headers, 404, 503 during shutdown).
+ * lines, oversized headers, 404, 503 during shutdown). HTTPS is set up by {@link ServerTls}: TLS 1.2/1.3
+ * with ECDHE+AEAD suites only, optional client certificates, and the certificate files reloaded when
+ * they change.
  *
  * <p>{@link #close()} is graceful: the ports stop accepting at once, requests already being handled get
  * up to the stop timeout to finish (a new request on a kept-alive connection is answered 503, and idle
