@@ -2,8 +2,12 @@
 # bench/dashboard-keys.sh [KEYS] [RUNS]: how long the dashboard's keys page takes to render with
 # KEYS (default 5000) routing keys in the queue, in headless Chromium (/usr/bin/chromium driven by
 # playwright-core, as DashboardIT does). Starts bin/pdagentd on free ports delivering to a closed
-# port (every event stays pending), posts one event per key, then loads #keys RUNS times (default 5)
-# and prints the times from navigation to the rows painted, plus one filter keystroke.
+# port (every event stays pending), posts one event per key, then loads #keys RUNS times (default 5),
+# each in a fresh browser context, and prints one JSON line: times (ms from navigation to the rows
+# painted), api (the keys call's ms and bytes, and the page's work after it), filterMs (a filter
+# keystroke, including the 80 ms debounce), sortMs (a sort change), scrollMs (a jump of the scroll
+# box), all to the rows painted; shown = rows the table stands for, rows = <tr> in the DOM.
+# bench/dashboard-keys.sh 20000 3 for the large case.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 keys="${1:-5000}"; runs="${2:-5}"

@@ -187,8 +187,10 @@
     const head = document.querySelector("#keys-table thead").offsetHeight;
     const h = rowH || 33;
     const top = Math.max(0, box.scrollTop - head);
+    // the box grows with its rows up to its max-height (70vh): count on that height, not the empty box's
+    const height = Math.max(box.clientHeight, Math.round(window.innerHeight * 0.7));
     const first = Math.max(0, Math.floor(top / h) - OVERSCAN);
-    const last = Math.min(view.length, Math.ceil((top + box.clientHeight) / h) + OVERSCAN);
+    const last = Math.min(view.length, Math.ceil((top + height) / h) + OVERSCAN);
     const sig = first + ":" + last + ":" + view.length;
     if (sig === drawn) return;
     drawn = sig;

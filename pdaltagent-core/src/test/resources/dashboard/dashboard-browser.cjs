@@ -190,7 +190,7 @@ const commands = {
     const painted = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const renders = () => page.evaluate(() => Number(document.body.dataset.keysRenders || 0));
     const rerendered = (before) => page.waitForFunction((n) => Number(document.body.dataset.keysRenders || 0) > n, before);
-    const times = [];
+    const times = [], api = [];
     // every load in a new browser context (no cache, no session): a cold page, never a same-document navigation
     for (let i = 0; i < runs; i++) {
       if (page) await page.context().close();
@@ -200,6 +200,12 @@ const commands = {
       await page.waitForSelector("#keys-table tbody tr[aria-rowindex]", { state: "attached" });
       await painted();
       times.push(Date.now() - t0);
+      // of that, the keys API call (request sent to answer read) and the page's own work after it
+      api.push(await page.evaluate(() => {
+        const e = performance.getEntriesByType("resource").filter((r) => r.name.includes("/api/keys"))[0];
+        return e ? { callMs: Math.round(e.responseEnd - e.startTime), bytes: e.encodedBodySize,
+          afterMs: Math.round(performance.now() - e.responseEnd) } : null;
+      }));
     }
     const rows = await page.$$eval("#keys-table tbody tr", (t) => t.length);
     const shown = Number(await page.getAttribute("#keys-table", "aria-rowcount")) - 1;
@@ -231,7 +237,7 @@ const commands = {
       await painted();
       scrollMs.push(Date.now() - t0);
     }
-    return { shown, rows, times, filterMs, sortMs, scrollMs, errors };
+    return { shown, rows, times, api, filterMs, sortMs, scrollMs, errors };
   },
 };
 

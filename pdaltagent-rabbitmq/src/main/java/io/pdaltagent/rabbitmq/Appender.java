@@ -50,7 +50,7 @@ final class Appender {
 
     CompletableFuture<Long> append(NewItem n) {
         if (s.closed) {
-            return CompletableFuture.failedFuture(new StoreUnavailableException("queue s.closed"));
+            return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
         }
         if (!publisher.isUp()) {
             return CompletableFuture.failedFuture(publisher.unavailable());

@@ -40,7 +40,7 @@ final class Claims {
         this.agentId = agentId;
     }
 
-    public List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
+    List<QueuedItem> claim(int max, Duration maxWait) throws InterruptedException {
         if (s.closed) {
             return List.of();
         }
@@ -67,7 +67,7 @@ final class Claims {
             return out;
         }
 
-        /** Under s.lock. */
+        /** Under the consumer's lock. */
         private ClaimScheduler.Head head(String key) {
             KeyState ks = s.keys.get(key);
             Held head = ks == null ? null : ks.head();
@@ -107,7 +107,7 @@ final class Claims {
                     KeyState ks = s.keys.get(item.orderingKey());
                     Held head = ks == null ? null : ks.head();
                     if (head == null || head.seq != item.seq() || ks.inFlight != null || head.gen != s.parts[ks.partition].gen) {
-                        // s.changed since it was read: looked at again
+                        // changed since it was read: looked at again
                         s.schedule.released(item.orderingKey(), 0, null);
                         continue;
                     }
@@ -124,7 +124,7 @@ final class Claims {
         }
     }
 
-    public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
+    CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
         Held held;
         KeyState ks;
         s.lock.lock();
@@ -136,7 +136,7 @@ final class Claims {
             }
             DeliveryState.checkTransition(held.state, c.targetState());
             if (held.gen != s.parts[held.partition].gen) {
-                // the channel that s.delivered it is gone: the broker has it again and redelivers it
+                // the channel that delivered it is gone: the broker has it again and redelivers it
                 s.drop(held, ks, null);
                 return CompletableFuture.completedFuture(null);
             }

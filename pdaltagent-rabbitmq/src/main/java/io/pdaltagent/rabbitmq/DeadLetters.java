@@ -145,7 +145,7 @@ final class DeadLetters {
         return out;
     }
 
-    /** Suppressed records go as s.delivered ones do: those parked before the cutoff (a parked item's nextAttemptAt), from the head. */
+    /** Suppressed records go as delivered ones do: those parked before the cutoff (a parked item's nextAttemptAt), from the head. */
     int pruneSuppressed(Instant cutoff) {
         int[] n = {0};
         suppressed.scan((ch, r, item) -> {

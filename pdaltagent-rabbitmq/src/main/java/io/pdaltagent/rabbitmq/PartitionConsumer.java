@@ -59,7 +59,7 @@ final class PartitionConsumer {
 
     /**
      * A new channel for the partition, in confirm mode (for markers), consuming it. The channel of an
-     * earlier subscription, if any, is forgotten and s.closed: the broker gets back what it held.
+     * earlier subscription, if any, is forgotten and closed: the broker gets back what it held.
      */
     void subscribe(int partition) throws IOException {
         Part part = s.parts[partition];
@@ -84,7 +84,7 @@ final class PartitionConsumer {
         ch.addConfirmListener(new ConfirmListener() {
                     @Override
                     public void handleAck(long tag, boolean multiple) {
-                // off the connection's thread: it must never wait for a s.lock
+                // off the connection's thread: it must never wait for a the consumer's lock
                 markers.execute(() -> markerConfirmed(part, gen, tag, multiple, true));
             }
 
@@ -182,7 +182,7 @@ final class PartitionConsumer {
         }
     }
 
-    /** Under s.lock: reads the partition's retry log on its worker, then lets the partition's s.keys be claimed. */
+    /** Under the consumer's lock: reads the partition's retry log on its worker, then lets the partition's keys be claimed. */
     private void loadRetryLog(Part part, long gen) {
         s.retryLog.load(part.index).whenComplete((entries, err) -> {
             s.lock.lock();
@@ -226,7 +226,7 @@ final class PartitionConsumer {
         });
     }
 
-    /** Under s.lock: the s.keys of the partition held back (draining, log unread) may be claimed again. */
+    /** Under the consumer's lock: the keys of the partition held back (draining, log unread) may be claimed again. */
     void releaseHeldBack(Part part) {
         if (part.draining || !part.logLoaded) {
             return;
@@ -242,7 +242,7 @@ final class PartitionConsumer {
     }
 
     /**
-     * The partition's channel is gone (s.closed by the broker, the connection lost, or replaced): the
+     * The partition's channel is gone (closed by the broker, the connection lost, or replaced): the
      * broker requeues every message it held, so they are forgotten, except attempts under way, which
      * end normally but are not acknowledged.
      */
@@ -304,7 +304,7 @@ final class PartitionConsumer {
         }
     }
 
-    /** Under s.lock: publishes a marker for the partition unless one is outstanding (on the markers' thread). */
+    /** Under the consumer's lock: publishes a marker for the partition unless one is outstanding (on the markers' thread). */
     void requestMarker(Part part) {
         long gen = part.gen;
         markers.execute(() -> publishMarker(part, gen));
@@ -398,8 +398,8 @@ final class PartitionConsumer {
                 index = ++part.acksSent;
             }
         } catch (IOException | RuntimeException e) {
-            // the message comes back after the reconnect: s.delivered once more, right after itself
-            LOG.warn("queue: could not acknowledge a message ({}); it will be s.delivered again", e.toString());
+            // the message comes back after the reconnect: delivered once more, right after itself
+            LOG.warn("queue: could not acknowledge a message ({}); it will be delivered again", e.toString());
             failed = true;
         } finally {
             part.writeLock.unlock();

@@ -110,7 +110,7 @@ final class Rebalancer {
         }
     }
 
-    /** Under s.lock: whether the partition has an attempt under way (a delivery, or an acknowledgement being sent). */
+    /** Under the consumer's lock: whether the partition has an attempt under way (a delivery, or an acknowledgement being sent). */
     private boolean busy(Part part) {
         for (KeyState ks : s.keys.values()) {
             if (ks.partition == part.index && ks.inFlight != null) {

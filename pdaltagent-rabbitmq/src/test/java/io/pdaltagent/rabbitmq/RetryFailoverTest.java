@@ -61,6 +61,24 @@ class RetryFailoverTest {
         return got.get(0);
     }
 
+    private long appendVisible(RabbitMqEventQueue q, String key, String body) throws InterruptedException {
+        long seq = q.append(item(key, body)).join();
+        assertThat(q.awaitVisible(seq, Duration.ofSeconds(10))).isTrue();
+        return seq;
+    }
+
+    /** Waits until {@code q} holds the item with the retry state another agent recorded. */
+    private static void awaitRecord(RabbitMqEventQueue q, long seq, int attempts, String error, Instant due) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            QueuedItem seen = q.get(seq);
+            assertThat(seen).isNotNull();
+            assertThat(seen.state()).isEqualTo(DeliveryState.RETRY_SCHEDULED);
+            assertThat(seen.attempts()).isEqualTo(attempts);
+            assertThat(seen.lastError()).isEqualTo(error);
+            assertThat(seen.nextAttemptAt()).isEqualTo(due);
+        });
+    }
+
     /** Fails the item {@code times} times, each with a back-off of a minute; returns when the last one is due. */
     private Instant failTimes(RabbitMqEventQueue q, int times) throws InterruptedException {
         Instant due = null;
@@ -109,16 +127,8 @@ class RetryFailoverTest {
         open.remove(first);
 
         RabbitMqEventQueue next = agent();
-        Instant lastDue = due;
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            QueuedItem seen = next.get(seq);
-            assertThat(seen).isNotNull();
-            assertThat(seen.state()).isEqualTo(DeliveryState.RETRY_SCHEDULED);
-            assertThat(seen.attempts()).isEqualTo(3);
-            assertThat(seen.lastStatus()).isEqualTo(429);
-            assertThat(seen.lastError()).isEqualTo("PagerDuty down (3)");
-            assertThat(seen.nextAttemptAt()).isEqualTo(lastDue);
-        });
+        awaitRecord(next, seq, 3, "PagerDuty down (3)", due);
+        assertThat(next.get(seq).lastStatus()).isEqualTo(429);
         assertThat(next.keyStats("svc-1")).singleElement().satisfies(k -> assertThat(k.throttled()).isTrue());
 
         clock.advance(Duration.ofMinutes(4));
@@ -134,20 +144,13 @@ class RetryFailoverTest {
     @Test
     void anAgentThatDiesLeavesItsCountAndBackOffToTheNext() throws Exception {
         RabbitMqEventQueue first = agent();
-        long seq = first.append(item("svc-1", "e1")).join();
-        assertThat(first.awaitVisible(seq, Duration.ofSeconds(10))).isTrue();
+        long seq = appendVisible(first, "svc-1", "e1");
         Instant due = failTimes(first, 3);
         first.abortAsIfKilled();
         open.remove(first);
 
         RabbitMqEventQueue next = agent();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            QueuedItem seen = next.get(seq);
-            assertThat(seen).isNotNull();
-            assertThat(seen.attempts()).isEqualTo(3);
-            assertThat(seen.lastError()).isEqualTo("PagerDuty down (3)");
-            assertThat(seen.nextAttemptAt()).isEqualTo(due);
-        });
+        awaitRecord(next, seq, 3, "PagerDuty down (3)", due);
         clock.advance(Duration.between(clock.instant(), due).minusSeconds(1));
         assertThat(next.claim(10, Duration.ofMillis(500))).as("a second of back-off left").isEmpty();
         clock.advance(Duration.ofSeconds(1));
@@ -157,8 +160,7 @@ class RetryFailoverTest {
     @Test
     void aThirdAgentSeesTheCountOfBothBeforeIt() throws Exception {
         RabbitMqEventQueue first = agent();
-        long seq = first.append(item("svc-1", "e1")).join();
-        assertThat(first.awaitVisible(seq, Duration.ofSeconds(10))).isTrue();
+        long seq = appendVisible(first, "svc-1", "e1");
         Instant due = failTimes(first, 2);
         clock.advance(Duration.between(clock.instant(), due).plusSeconds(1));
         first.close();
@@ -167,15 +169,13 @@ class RetryFailoverTest {
         RabbitMqEventQueue second = agent();
         QueuedItem claimed = claimOne(second);
         assertThat(claimed.attempts()).isEqualTo(3);
-        second.complete(claimed, new Completion.Retry(clock.instant().plusSeconds(30), 503, "still down")).join();
+        Instant again = clock.instant().plusSeconds(30);
+        second.complete(claimed, new Completion.Retry(again, 503, "still down")).join();
         second.close();
         open.remove(second);
 
         RabbitMqEventQueue third = agent();
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            QueuedItem seen = third.get(seq);
-            return seen != null && seen.attempts() == 3 && "still down".equals(seen.lastError());
-        });
+        awaitRecord(third, seq, 3, "still down", again);
         clock.advance(Duration.ofSeconds(31));
         assertThat(claimOne(third).attempts()).isEqualTo(4);
     }
@@ -183,8 +183,7 @@ class RetryFailoverTest {
     @Test
     void aDeadEventRetriedByAPersonStartsItsCountAgainEvenAfterAFailover() throws Exception {
         RabbitMqEventQueue first = agent();
-        long seq = first.append(item("svc-1", "e1")).join();
-        assertThat(first.awaitVisible(seq, Duration.ofSeconds(10))).isTrue();
+        long seq = appendVisible(first, "svc-1", "e1");
         Instant due = failTimes(first, 2);
         clock.advance(Duration.between(clock.instant(), due).plusSeconds(1));
         first.complete(claimOne(first), new Completion.Dead(400, "bad event")).join();
