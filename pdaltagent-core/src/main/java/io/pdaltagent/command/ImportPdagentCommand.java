@@ -46,6 +46,18 @@ public final class ImportPdagentCommand implements Command {
     }
 
     @Override
+    public String usage(String name) {
+        return USAGE + "\n\n"
+                + "Moves PagerDuty Agent's pending events into this agent's queue, in their order, each once (a\n"
+                + "re-run imports nothing twice); its dead events become dead events here (pd-queue list-dead,\n"
+                + "pd-queue retry). Reports what it did. PagerDuty Agent must be stopped; this agent may run.\n\n"
+                + "  DIR             PagerDuty Agent's data dir, holding outqueue/pdq (default /var/lib/pdagent)\n"
+                + "  --conf FILE     its configuration, whose proxy and source_address settings are carried over\n"
+                + "                  into this agent's configuration file (default /etc/pdagent.conf when present)\n"
+                + "  --include-dead  import its dead events as pending instead (as pd-queue retry -a would)\n";
+    }
+
+    @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         Path dir = PdagentQueueDir.DEFAULT_DATA_DIR;
         Path conf = null;
@@ -54,12 +66,6 @@ public final class ImportPdagentCommand implements Command {
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "-h", "--help" -> {
-                    out.println(USAGE);
-                    out.println("DIR: PagerDuty Agent's data dir (default /var/lib/pdagent); --conf: its configuration"
-                            + " (default /etc/pdagent.conf when present); --include-dead: import its dead events as pending.");
-                    return 0;
-                }
                 case "--include-dead" -> includeDead = true;
                 case "--conf" -> {
                     if (i + 1 >= args.size()) {
