@@ -16,6 +16,7 @@ import java.util.Set;
  *                        └──429 / 5xx / network──▶ RETRY_SCHEDULED ──due──▶ IN_FLIGHT
  *
  *   (append of a suppressed event) ──▶ SUPPRESSED     (final; pruned like DELIVERED)
+ *   (append of an event imported dead) ──▶ DEAD
  * </pre>
  *
  * The numeric {@link #code} is what the embedded store persists; it never changes for a state.

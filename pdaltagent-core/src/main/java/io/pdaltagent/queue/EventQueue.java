@@ -25,6 +25,10 @@ public interface EventQueue extends AutoCloseable {
     /**
      * Appends an item at the tail of its key.
      *
+     * An item with {@link NewItem#suppressedBy} is stored SUPPRESSED (see {@link #keepsSuppressed});
+     * one with {@link NewItem#deadBecause} is stored DEAD: neither takes an open slot or a place in
+     * its key's order.
+     *
      * @return the item's sequence number, once the item is durable. Fails with
      *     {@link QueueFullException} when the queue holds its maximum of open items, and with
      *     {@link StoreUnavailableException} when the store cannot take it.
@@ -46,6 +50,15 @@ public interface EventQueue extends AutoCloseable {
 
     /** Moves dead items back to PENDING, for one key or (key null) all keys; returns how many. */
     int retryDead(String keyOrNull);
+
+    /**
+     * Moves these dead items back to PENDING (each to its key's order by sequence number, due at once);
+     * items that are not dead, or not there, are left alone. Returns how many moved.
+     */
+    int retryDeadItems(java.util.Collection<Long> seqs);
+
+    /** Deletes these dead items; items that are not dead, or not there, are left alone. Returns how many. */
+    int purgeDeadItems(java.util.Collection<Long> seqs);
 
     /** Deletes items in the given state (DEAD or DELIVERED), for one key or all; returns how many. */
     int purge(DeliveryState state, String keyOrNull);

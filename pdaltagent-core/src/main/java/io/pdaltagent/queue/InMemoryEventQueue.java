@@ -39,12 +39,11 @@ public final class InMemoryEventQueue implements EventQueue {
             if (closed) {
                 return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
             }
-            if (n.suppressedBy() != null) {
-                // kept, never delivered: no open slot, no place in its key's order
+            if (n.arrivalState() != DeliveryState.PENDING) {
+                // suppressed or dead on arrival: no open slot, no place in its key's order
                 seq = nextSeq.getAndIncrement();
                 items.put(seq, new QueuedItem(seq, n.orderingKey(), n.destination(), n.contentType(), n.body(),
-                        n.dedupKey(), n.acceptedAt(), DeliveryState.SUPPRESSED, 0, n.acceptedAt(), 0,
-                        SUPPRESSED_PREFIX + n.suppressedBy()));
+                        n.dedupKey(), n.acceptedAt(), n.arrivalState(), 0, n.acceptedAt(), 0, n.arrivalNote()));
                 stateSince.put(seq, clock.instant());
                 return CompletableFuture.completedFuture(seq);
             }
@@ -124,9 +123,33 @@ public final class InMemoryEventQueue implements EventQueue {
 
     @Override
     public synchronized int retryDead(String keyOrNull) {
+        return retryDeadWhere(i -> keyOrNull == null || keyOrNull.equals(i.orderingKey()));
+    }
+
+    @Override
+    public synchronized int retryDeadItems(java.util.Collection<Long> seqs) {
+        java.util.Set<Long> wanted = java.util.Set.copyOf(seqs);
+        return retryDeadWhere(i -> wanted.contains(i.seq()));
+    }
+
+    @Override
+    public synchronized int purgeDeadItems(java.util.Collection<Long> seqs) {
+        int n = 0;
+        for (Long seq : java.util.Set.copyOf(seqs)) {
+            QueuedItem i = items.get(seq);
+            if (i != null && i.state() == DeliveryState.DEAD) {
+                items.remove(seq);
+                stateSince.remove(seq);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int retryDeadWhere(java.util.function.Predicate<QueuedItem> which) {
         int n = 0;
         for (QueuedItem i : List.copyOf(items.values())) {
-            if (i.state() == DeliveryState.DEAD && (keyOrNull == null || keyOrNull.equals(i.orderingKey()))) {
+            if (i.state() == DeliveryState.DEAD && which.test(i)) {
                 items.put(i.seq(), with(i, DeliveryState.PENDING, 0, clock.instant(), i.lastStatus(), i.lastError()));
                 stateSince.put(i.seq(), clock.instant());
                 open++;
@@ -163,7 +186,7 @@ public final class InMemoryEventQueue implements EventQueue {
     }
 
     /** A suppressed item's lastError: the suppressor's name after this prefix (as the embedded store keeps it). */
-    static final String SUPPRESSED_PREFIX = "suppressed by ";
+    static final String SUPPRESSED_PREFIX = NewItem.SUPPRESSED_PREFIX;
 
     @Override
     public boolean keepsSuppressed() {

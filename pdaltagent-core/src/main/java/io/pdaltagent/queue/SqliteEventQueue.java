@@ -228,11 +228,11 @@ public final class SqliteEventQueue implements EventQueue {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
         }
-        if (item.suppressedBy() != null) {
-            // kept, never delivered: no open slot, no place in its key's order
+        if (item.arrivalState() != DeliveryState.PENDING) {
+            // suppressed or dead on arrival: no open slot, no place in its key's order
             return writer.insert(item).whenComplete((seq, err) -> {
                 if (err == null) {
-                    perState.incrementAndGet(DeliveryState.SUPPRESSED.code);
+                    perState.incrementAndGet(item.arrivalState().code);
                 }
             });
         }
@@ -358,15 +358,55 @@ public final class SqliteEventQueue implements EventQueue {
 
     @Override
     public int retryDead(String keyOrNull) {
+        return keyOrNull == null ? retryDeadWhere("", List.of()) : retryDeadWhere(" AND ordering_key = ?", List.of(keyOrNull));
+    }
+
+    @Override
+    public int retryDeadItems(java.util.Collection<Long> seqs) {
+        int n = 0;
+        for (List<Long> chunk : chunks(seqs)) {
+            n += retryDeadWhere(" AND seq IN (" + marks(chunk.size()) + ")", List.copyOf(chunk));
+        }
+        return n;
+    }
+
+    @Override
+    public int purgeDeadItems(java.util.Collection<Long> seqs) {
+        int total = 0;
+        for (List<Long> chunk : chunks(seqs)) {
+            int n = writeAndWait(c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM items WHERE state = " + DeliveryState.DEAD.code
+                        + " AND seq IN (" + marks(chunk.size()) + ")")) {
+                    bind(ps, List.copyOf(chunk));
+                    return ps.executeUpdate();
+                }
+            });
+            perState.addAndGet(DeliveryState.DEAD.code, -n);
+            total += n;
+        }
+        return total;
+    }
+
+    /** Dead items matching {@code where} (an SQL condition on items, with its parameters) back to PENDING. */
+    private int retryDeadWhere(String where, List<Object> params) {
         Map<String, List<Long>> perKey = writeAndWait(c -> {
-            Map<String, List<Long>> revived = deadSeqsPerKey(c, keyOrNull);
-            try (PreparedStatement ps = c.prepareStatement("UPDATE items SET state = 0, attempts = 0, "
-                    + "next_attempt_at = ?, updated_at = ? WHERE state = 4" + (keyOrNull == null ? "" : " AND ordering_key = ?"))) {
+            Map<String, List<Long>> revived = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, seq FROM items WHERE state = "
+                    + DeliveryState.DEAD.code + where)) {
+                bind(ps, params);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        revived.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE items SET state = " + DeliveryState.PENDING.code
+                    + ", attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = " + DeliveryState.DEAD.code + where)) {
                 long now = clock.millis();
                 ps.setLong(1, now);
                 ps.setLong(2, now);
-                if (keyOrNull != null) {
-                    ps.setString(3, keyOrNull);
+                for (int i = 0; i < params.size(); i++) {
+                    ps.setObject(i + 3, params.get(i));
                 }
                 ps.executeUpdate();
             }
@@ -382,6 +422,25 @@ public final class SqliteEventQueue implements EventQueue {
             total += n;
         }
         return (int) total;
+    }
+
+    private static List<List<Long>> chunks(java.util.Collection<Long> seqs) {
+        List<Long> all = List.copyOf(new java.util.TreeSet<>(seqs));
+        List<List<Long>> out = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += 500) {
+            out.add(all.subList(from, Math.min(all.size(), from + 500)));
+        }
+        return out;
+    }
+
+    private static String marks(int n) {
+        return String.join(",", java.util.Collections.nCopies(n, "?"));
+    }
+
+    private static void bind(PreparedStatement ps, List<?> params) throws SQLException {
+        for (int i = 0; i < params.size(); i++) {
+            ps.setObject(i + 1, params.get(i));
+        }
     }
 
     @Override
@@ -658,22 +717,6 @@ public final class SqliteEventQueue implements EventQueue {
             }
             throw new StoreUnavailableException("cannot write the queue: " + cause.getMessage(), cause);
         }
-    }
-
-    private static Map<String, List<Long>> deadSeqsPerKey(Connection c, String keyOrNull) throws SQLException {
-        Map<String, List<Long>> m = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, seq FROM items WHERE state = 4"
-                + (keyOrNull == null ? "" : " AND ordering_key = ?"))) {
-            if (keyOrNull != null) {
-                ps.setString(1, keyOrNull);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    m.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
-                }
-            }
-        }
-        return m;
     }
 
     private static QueuedItem read(ResultSet rs) throws SQLException {

@@ -102,7 +102,7 @@ final class SqliteWriter {
     }
 
     /** A suppressed item's last_error: the suppressor's name after this prefix. */
-    static final String SUPPRESSED_PREFIX = "suppressed by ";
+    static final String SUPPRESSED_PREFIX = NewItem.SUPPRESSED_PREFIX;
 
     CompletableFuture<Long> insert(NewItem item) {
         return submit(new InsertOp(item, new CompletableFuture<>()));
@@ -257,9 +257,9 @@ final class SqliteWriter {
                     insert.setBytes(6, n.body());
                     insert.setString(7, n.dedupKey());
                     insert.setLong(8, n.acceptedAt().toEpochMilli());
-                    insert.setInt(9, n.suppressedBy() == null ? DeliveryState.PENDING.code : DeliveryState.SUPPRESSED.code);
+                    insert.setInt(9, n.arrivalState().code);
                     insert.setLong(10, n.acceptedAt().toEpochMilli());
-                    insert.setString(11, n.suppressedBy() == null ? null : SUPPRESSED_PREFIX + n.suppressedBy());
+                    insert.setString(11, n.arrivalNote());
                     insert.setLong(12, now);
                     insert.addBatch();
                     pendingInserts++;

@@ -51,6 +51,16 @@ public class ForwardingEventQueue implements EventQueue {
     }
 
     @Override
+    public int retryDeadItems(java.util.Collection<Long> seqs) {
+        return delegate.retryDeadItems(seqs);
+    }
+
+    @Override
+    public int purgeDeadItems(java.util.Collection<Long> seqs) {
+        return delegate.purgeDeadItems(seqs);
+    }
+
+    @Override
     public int purge(DeliveryState state, String keyOrNull) {
         return delegate.purge(state, keyOrNull);
     }

@@ -130,10 +130,9 @@ public final class RabbitMqEventQueue implements EventQueue {
     static final String H_DEDUP = "pdaltagent-dedup-key";
     static final String H_ACCEPTED = "pdaltagent-accepted-at";
     static final String H_AGENT = "pdaltagent-agent";
-    static final String H_STATUS = "pdaltagent-status";
-    static final String H_REASON = "pdaltagent-reason";
-    static final String H_ATTEMPTS = "pdaltagent-attempts";
-    static final String H_DEAD_AT = "pdaltagent-dead-at";
+    static final String H_STATUS = ParkedQueue.H_STATUS;
+    static final String H_REASON = ParkedQueue.H_REASON;
+    static final String H_ATTEMPTS = ParkedQueue.H_ATTEMPTS;
     static final String H_RETRIED = "pdaltagent-retried";
     /** A marker message: confirms that the acknowledgements sent before it are applied; never delivered. */
     static final String H_MARKER = "pdaltagent-marker";
@@ -273,7 +272,9 @@ public final class RabbitMqEventQueue implements EventQueue {
     private Channel presenceChannel;
     private final BrokerBlock consumerBlock;
     private final ReentrantLock adminLock = new ReentrantLock();
-    private final ReentrantLock dlqLock = new ReentrantLock();
+    /** Dead letters, and the events suppressed at ingest: kept, never delivered. */
+    private final ParkedQueue dead;
+    private final ParkedQueue suppressed;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final Part[] parts;
     private final String agentId = UUID.randomUUID().toString();
@@ -321,6 +322,8 @@ public final class RabbitMqEventQueue implements EventQueue {
         this.pubConnection = pub;
         this.conConnection = con;
         this.publisher = new Publisher(pub, settings.confirmWindow());
+        this.dead = new ParkedQueue(settings.prefix() + ".dead", DeliveryState.DEAD, pub, publisher);
+        this.suppressed = new ParkedQueue(settings.prefix() + ".suppressed", DeliveryState.SUPPRESSED, pub, publisher);
         this.parts = new Part[settings.partitions()];
         for (int p = 0; p < parts.length; p++) {
             parts[p] = new Part(p);
@@ -658,7 +661,11 @@ public final class RabbitMqEventQueue implements EventQueue {
     }
 
     String deadQueue() {
-        return settings.prefix() + ".dead";
+        return dead.name();
+    }
+
+    String suppressedQueue() {
+        return suppressed.name();
     }
 
     /** The partition of an ordering key: CRC32 of its UTF-8 bytes, mod N. */
@@ -673,7 +680,8 @@ public final class RabbitMqEventQueue implements EventQueue {
         for (int p = 0; p < settings.partitions(); p++) {
             ch.queueDeclare(partitionQueue(p), true, false, false, args);
         }
-        ch.queueDeclare(deadQueue(), true, false, false, Map.of("x-queue-type", "quorum"));
+        dead.declare(ch);
+        suppressed.declare(ch);
     }
 
     // ---------------------------------------------------------------- append
@@ -688,12 +696,21 @@ public final class RabbitMqEventQueue implements EventQueue {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("queue closed"));
         }
-        if (n.suppressedBy() != null) {
-            // keepsSuppressed() is false: the intake never hands one over; one that came would be delivered
-            return CompletableFuture.failedFuture(new IllegalArgumentException("the RabbitMQ queue keeps no suppressed events"));
-        }
         if (!publisher.isUp()) {
             return CompletableFuture.failedFuture(publisher.unavailable());
+        }
+        if (n.arrivalState() != DeliveryState.PENDING) {
+            // suppressed or dead on arrival: parked at once, no open slot, no place in its key's order
+            long seq = nextSeq();
+            ParkedQueue to = n.arrivalState() == DeliveryState.DEAD ? dead : suppressed;
+            return to.park(new ParkedQueue.Parked(seq, n.orderingKey(), n.destination(), n.contentType(), n.body(),
+                    n.dedupKey(), n.acceptedAt(), 0, n.arrivalNote(), 0, clock.instant(), agentId))
+                    .handle((v, t) -> {
+                        if (t != null) {
+                            throw confirmFailure(t);
+                        }
+                        return seq;
+                    });
         }
         long max = settings.maxOpen();
         // the broker's ready counts are refreshed every second in the background; only an estimate at
@@ -739,15 +756,19 @@ public final class RabbitMqEventQueue implements EventQueue {
         return published.handle((v, t) -> {
             if (t != null) {
                 inTransit.remove(seq);
-                Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-                if (c instanceof TimeoutException) {
-                    throw new StoreUnavailableException("the broker did not confirm within "
-                            + Publisher.CONFIRM_TIMEOUT_SECONDS + " s", c);
-                }
-                throw c instanceof RuntimeException re ? re : new StoreUnavailableException(c.toString(), c);
+                throw confirmFailure(t);
             }
             return seq;
         });
+    }
+
+    private static RuntimeException confirmFailure(Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (c instanceof TimeoutException) {
+            return new StoreUnavailableException("the broker did not confirm within "
+                    + Publisher.CONFIRM_TIMEOUT_SECONDS + " s", c);
+        }
+        return c instanceof RuntimeException re ? re : new StoreUnavailableException(c.toString(), c);
     }
 
     /** Own appends not seen by this agent's consumer yet; those older than 5 s were taken by another agent. */
@@ -807,12 +828,12 @@ public final class RabbitMqEventQueue implements EventQueue {
 
     // ---------------------------------------------------------------- consume
 
-    private static String str(Map<String, Object> h, String name) {
+    static String str(Map<String, Object> h, String name) {
         Object v = h == null ? null : h.get(name);
         return v == null ? null : v.toString();
     }
 
-    private static long num(Map<String, Object> h, String name, long dflt) {
+    static long num(Map<String, Object> h, String name, long dflt) {
         Object v = h == null ? null : h.get(name);
         if (v instanceof Number n) {
             return n.longValue();
@@ -1242,24 +1263,9 @@ public final class RabbitMqEventQueue implements EventQueue {
             return CompletableFuture.completedFuture(null);
         }
         Completion.Dead d = (Completion.Dead) c;
-        Map<String, Object> h = new HashMap<>();
-        h.put(Publisher.SEQ_HEADER, held.seq);
-        h.put(H_KEY, held.key);
-        h.put(H_KIND, held.destination.kind());
-        h.put(H_TARGET, held.destination.target());
-        if (held.dedupKey != null) {
-            h.put(H_DEDUP, held.dedupKey);
-        }
-        h.put(H_ACCEPTED, held.acceptedAt.toString());
-        h.put(H_STATUS, d.status());
-        h.put(H_REASON, d.reason() == null ? "" : d.reason());
-        h.put(H_ATTEMPTS, held.attempts);
-        h.put(H_DEAD_AT, clock.instant().toString());
-        h.put(H_AGENT, agentId);
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2)
-                .contentType(held.contentType).messageId(Long.toString(held.seq)).headers(h).build();
         KeyState fks = ks;
-        return publisher.publish(deadQueue(), props, held.body, held.seq).handle((v, t) -> {
+        return dead.park(new ParkedQueue.Parked(held.seq, held.key, held.destination, held.contentType, held.body,
+                held.dedupKey, held.acceptedAt, d.status(), d.reason(), held.attempts, clock.instant(), agentId)).handle((v, t) -> {
             if (t != null) {
                 lock.lock();
                 try {
@@ -1316,65 +1322,33 @@ public final class RabbitMqEventQueue implements EventQueue {
 
     // ---------------------------------------------------------------- dead letters
 
-    private interface DeadVisitor {
-        /** Returns true when the message was taken (acked by the visitor). */
-        boolean visit(Channel ch, GetResponse r, QueuedItem item) throws IOException;
-    }
-
-    /** Reads the whole dead-letter queue once; what the visitor does not take is requeued at the end. */
-    private void scanDead(DeadVisitor v) {
-        dlqLock.lock();
-        Channel ch = null;
-        try {
-            ch = pubConnection.createChannel();
-            while (true) {
-                GetResponse r = ch.basicGet(deadQueue(), false);
-                if (r == null) {
-                    break;
-                }
-                if (!v.visit(ch, r, deadItem(r))) {
-                    continue;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new StoreUnavailableException("cannot read the dead-letter queue: " + e, e);
-        } finally {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException | TimeoutException | RuntimeException ignored) {
-                    // closing requeues what was not acknowledged
-                }
-            }
-            dlqLock.unlock();
-        }
-    }
-
-    private QueuedItem deadItem(GetResponse r) {
-        Map<String, Object> h = r.getProps().getHeaders();
-        String accepted = str(h, H_ACCEPTED);
-        String deadAt = str(h, H_DEAD_AT);
-        Instant acc = accepted == null ? Instant.EPOCH : Instant.parse(accepted);
-        return new QueuedItem(num(h, Publisher.SEQ_HEADER, 0), String.valueOf(str(h, H_KEY)),
-                new Destination(String.valueOf(str(h, H_KIND)), String.valueOf(str(h, H_TARGET))),
-                r.getProps().getContentType(), r.getBody(), str(h, H_DEDUP), acc, DeliveryState.DEAD,
-                (int) num(h, H_ATTEMPTS, 0), deadAt == null ? acc : Instant.parse(deadAt), (int) num(h, H_STATUS, 0),
-                str(h, H_REASON));
+    @Override
+    public int retryDead(String keyOrNull) {
+        return retryDeadWhere(item -> keyOrNull == null || keyOrNull.equals(item.orderingKey()));
     }
 
     @Override
-    public int retryDead(String keyOrNull) {
+    public int retryDeadItems(java.util.Collection<Long> seqs) {
+        java.util.Set<Long> wanted = java.util.Set.copyOf(seqs);
+        return wanted.isEmpty() ? 0 : retryDeadWhere(item -> wanted.contains(item.seq()));
+    }
+
+    @Override
+    public int purgeDeadItems(java.util.Collection<Long> seqs) {
+        java.util.Set<Long> wanted = java.util.Set.copyOf(seqs);
+        return wanted.isEmpty() ? 0 : purgeDeadWhere(item -> wanted.contains(item.seq()));
+    }
+
+    /** Publishes the matching dead letters back to their partitions (at the tail), then takes them out. */
+    private int retryDeadWhere(java.util.function.Predicate<QueuedItem> which) {
         int[] n = {0};
-        scanDead((ch, r, item) -> {
-            if (keyOrNull != null && !keyOrNull.equals(item.orderingKey())) {
-                return false;
+        dead.scan((ch, r, item) -> {
+            if (!which.test(item)) {
+                return true;
             }
-            Map<String, Object> h = new HashMap<>(r.getProps().getHeaders());
-            h.put(H_RETRIED, true);
-            AMQP.BasicProperties props = r.getProps().builder().headers(h).deliveryMode(2).build();
             try {
-                publisher.publish(partitionQueue(partitionOf(item.orderingKey(), settings.partitions())), props,
-                        r.getBody(), item.seq()).get(30, TimeUnit.SECONDS);
+                publisher.publish(partitionQueue(partitionOf(item.orderingKey(), settings.partitions())),
+                        ParkedQueue.retried(r), r.getBody(), item.seq()).get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new StoreUnavailableException("could not put a dead event back: " + e, e);
             }
@@ -1383,6 +1357,24 @@ public final class RabbitMqEventQueue implements EventQueue {
             return true;
         });
         return n[0];
+    }
+
+    private int purgeDeadWhere(java.util.function.Predicate<QueuedItem> which) {
+        List<Long> purged = new ArrayList<>();
+        dead.scan((ch, r, item) -> {
+            if (which.test(item)) {
+                ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
+                purged.add(item.seq());
+            }
+            return true;
+        });
+        lock.lock();
+        try {
+            purged.forEach(recent::remove);
+        } finally {
+            lock.unlock();
+        }
+        return purged.size();
     }
 
     @Override
@@ -1408,36 +1400,62 @@ public final class RabbitMqEventQueue implements EventQueue {
                 lock.unlock();
             }
         }
-        int[] n = {0};
-        List<Long> purged = new ArrayList<>();
-        scanDead((ch, r, item) -> {
-            if (keyOrNull != null && !keyOrNull.equals(item.orderingKey())) {
-                return false;
-            }
-            ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
-            purged.add(item.seq());
-            n[0]++;
-            return true;
-        });
-        lock.lock();
-        try {
-            purged.forEach(recent::remove);
-        } finally {
-            lock.unlock();
-        }
-        return n[0];
+        return purgeDeadWhere(item -> keyOrNull == null || keyOrNull.equals(item.orderingKey()));
     }
 
     @Override
     public List<QueuedItem> listDead(String keyOrNull, int limit) {
+        return list(dead, keyOrNull, limit);
+    }
+
+    private static List<QueuedItem> list(ParkedQueue from, String keyOrNull, int limit) {
         List<QueuedItem> out = new ArrayList<>();
-        scanDead((ch, r, item) -> {
-            if (out.size() < limit && (keyOrNull == null || keyOrNull.equals(item.orderingKey()))) {
+        from.scan((ch, r, item) -> {
+            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
                 out.add(item);
             }
-            return false;
+            return out.size() < limit;
         });
         return out;
+    }
+
+    @Override
+    public boolean keepsSuppressed() {
+        return true;
+    }
+
+    @Override
+    public List<QueuedItem> listSuppressed(String keyOrNull, int limit) {
+        return list(suppressed, keyOrNull, limit);
+    }
+
+    @Override
+    public List<io.pdaltagent.queue.SuppressedCount> suppressedCounts(String keyOrNull) {
+        Map<String, Map<String, Long>> counts = new TreeMap<>();
+        suppressed.forEach(item -> {
+            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
+                String note = String.valueOf(item.lastError());
+                String by = note.startsWith(NewItem.SUPPRESSED_PREFIX) ? note.substring(NewItem.SUPPRESSED_PREFIX.length()) : note;
+                counts.computeIfAbsent(item.orderingKey(), k -> new TreeMap<>()).merge(by, 1L, Long::sum);
+            }
+        });
+        List<io.pdaltagent.queue.SuppressedCount> out = new ArrayList<>();
+        counts.forEach((k, perBy) -> perBy.forEach((by, n) -> out.add(new io.pdaltagent.queue.SuppressedCount(k, by, n))));
+        return out;
+    }
+
+    /** Suppressed records go as delivered ones do: those parked before the cutoff (a parked item's nextAttemptAt), from the head. */
+    private int pruneSuppressed(Instant cutoff) {
+        int[] n = {0};
+        suppressed.scan((ch, r, item) -> {
+            if (!item.nextAttemptAt().isBefore(cutoff)) {
+                return false;
+            }
+            ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
+            n[0]++;
+            return true;
+        });
+        return n[0];
     }
 
     @Override
@@ -1457,23 +1475,27 @@ public final class RabbitMqEventQueue implements EventQueue {
         }
         // a dead item may have been dead-lettered by another agent, or retried or purged since
         QueuedItem[] found = {null};
-        scanDead((ch, r, item) -> {
-            if (item.seq() == seq && found[0] == null) {
-                found[0] = item;
+        for (ParkedQueue q : List.of(dead, suppressed)) {
+            q.scan((ch, r, item) -> {
+                if (item.seq() == seq) {
+                    found[0] = item;
+                }
+                return found[0] == null;
+            });
+            if (found[0] != null) {
+                return found[0];
             }
-            return false;
-        });
-        return found[0];
+        }
+        return null;
     }
 
     @Override
     public List<KeyStats> keyStats(String keyOrNull) {
         Map<String, long[]> counts = new TreeMap<>();
-        scanDead((ch, r, item) -> {
+        dead.forEach(item -> {
             if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
                 counts.computeIfAbsent(item.orderingKey(), k -> new long[3])[2]++;
             }
-            return false;
         });
         Map<String, Boolean> throttled = new HashMap<>();
         lock.lock();
@@ -1559,6 +1581,7 @@ public final class RabbitMqEventQueue implements EventQueue {
 
     @Override
     public int pruneDelivered(Instant cutoff) {
+        int pruned;
         lock.lock();
         try {
             int n = 0;
@@ -1572,10 +1595,11 @@ public final class RabbitMqEventQueue implements EventQueue {
                     it.remove();
                 }
             }
-            return n;
+            pruned = n;
         } finally {
             lock.unlock();
         }
+        return pruned + pruneSuppressed(cutoff);
     }
 
     @Override
@@ -1660,6 +1684,7 @@ public final class RabbitMqEventQueue implements EventQueue {
                     ch.queueDelete(partitionQueue(p));
                 }
                 ch.queueDelete(deadQueue());
+                ch.queueDelete(suppressedQueue());
                 ch.queueDelete(agentsQueue());
             } catch (IOException | RuntimeException e) {
                 LOG.warn("queue: could not delete the test queues: {}", e.toString());

@@ -1,6 +1,7 @@
 package io.pdaltagent.rabbitmq;
 
 import io.pdaltagent.queue.EventQueue;
+import io.pdaltagent.queue.QueuedItem;
 import io.pdaltagent.testing.EventQueueContract;
 import io.pdaltagent.testing.ManualClock;
 import java.time.Duration;
@@ -38,5 +39,27 @@ class RabbitMqEventQueueTest extends EventQueueContract {
             throw new IllegalStateException(e);
         }
         return seq;
+    }
+
+    @org.junit.jupiter.api.Test
+    void suppressedAndDeadArrivalsLiveOnTheBrokerForEveryAgentAndSuppressedOnesArePrunedLikeDelivered() throws Exception {
+        RabbitMqEventQueue first = (RabbitMqEventQueue) queue;
+        String prefix = first.deadQueue().substring(0, first.deadQueue().length() - ".dead".length());
+        long old = first.append(item("k1", "old").suppressed("night-window")).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        clock.advance(Duration.ofHours(2));
+        long recent = first.append(item("k1", "recent").suppressed("night-window")).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        long dead = first.append(item("k2", "imported").dead("dead in PagerDuty Agent")).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        try (RabbitMqEventQueue other = RabbitMqEventQueue.open(new RabbitMqEventQueue.Settings(BrokerUrl.parse(URL), prefix, 4,
+                1_000, RabbitMqEventQueue.DEFAULT_PREFETCH, RabbitMqEventQueue.DEFAULT_CONFIRM_WINDOW, false), clock)) {
+            org.assertj.core.api.Assertions.assertThat(other.listSuppressed(null, 10)).extracting(QueuedItem::seq)
+                    .as("another agent on the broker sees them").containsExactly(old, recent);
+            org.assertj.core.api.Assertions.assertThat(other.get(dead).lastError()).isEqualTo("dead in PagerDuty Agent");
+            org.assertj.core.api.Assertions.assertThat(other.pruneDelivered(clock.instant().minus(Duration.ofHours(1))))
+                    .as("only the suppressed record older than the cutoff").isEqualTo(1);
+        }
+        org.assertj.core.api.Assertions.assertThat(first.listSuppressed(null, 10)).extracting(QueuedItem::seq).containsExactly(recent);
+        org.assertj.core.api.Assertions.assertThat(first.suppressedCounts("k1"))
+                .containsExactly(new io.pdaltagent.queue.SuppressedCount("k1", "night-window", 1));
+        org.assertj.core.api.Assertions.assertThat(first.listDead(null, 10)).extracting(QueuedItem::seq).containsExactly(dead);
     }
 }
