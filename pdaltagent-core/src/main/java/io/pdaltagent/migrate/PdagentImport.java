@@ -122,8 +122,12 @@ public final class PdagentImport {
         int deadQueued = 0;
         List<String> notes = new ArrayList<>();
         try (FileChannel j = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            for (PdagentQueueDir.Entry e : pending) {
+            // the pending ones first, in their order; dead ones take no place in a key's order
+            List<PdagentQueueDir.Entry> all = new ArrayList<>(pending);
+            all.addAll(dead);
+            for (PdagentQueueDir.Entry e : all) {
                 index++;
+                boolean wasDead = !includeDead && e.type().equals("err");
                 if (journaled.contains(e.name())) {
                     Files.deleteIfExists(e.file());
                     skipped++;
@@ -132,14 +136,18 @@ public final class PdagentImport {
                 byte[] raw = read(e);
                 if (raw == null) {
                     setAside(e, j);
-                    notes.add(e.name() + ": larger than PagerDuty's " + MAX_EVENT_BYTES / 1024 + " KB limit; kept in "
-                            + dataDir.resolve(DEAD_DIR));
-                    unusable++;
+                    notes.add(e.name() + ": " + (wasDead ? "dead, and larger" : "larger") + " than PagerDuty's "
+                            + MAX_EVENT_BYTES / 1024 + " KB limit; kept in " + dataDir.resolve(DEAD_DIR));
+                    unusable += wasDead ? 0 : 1;
                     setAside++;
                     continue;
                 }
-                Map<String, Object> record = spoolRecord(e, raw);
-                if (record == null) {
+                Map<String, Object> record;
+                if (wasDead) {
+                    record = deadRecord(e, raw, DEAD_IN_PDAGENT + " (" + e.name()
+                            + "): PagerDuty refused it, or it was too large; imported by pdagentd import-pdagent");
+                    deadQueued++;
+                } else if ((record = spoolRecord(e, raw)) == null) {
                     record = deadRecord(e, raw, "pending in PagerDuty Agent (" + e.name() + ") but not an event: not a JSON object");
                     notes.add(e.name() + ": not a JSON object; queued as a dead event");
                     unusable++;
@@ -147,25 +155,6 @@ public final class PdagentImport {
                     imported++;
                 }
                 spool(e, raw, record, j);
-            }
-            for (PdagentQueueDir.Entry e : dead) {
-                index++;
-                if (journaled.contains(e.name())) {
-                    Files.deleteIfExists(e.file());
-                    skipped++;
-                    continue;
-                }
-                byte[] raw = read(e);
-                if (raw == null) {
-                    setAside(e, j);
-                    notes.add(e.name() + ": dead, and larger than PagerDuty's " + MAX_EVENT_BYTES / 1024 + " KB limit; kept in "
-                            + dataDir.resolve(DEAD_DIR));
-                    setAside++;
-                    continue;
-                }
-                spool(e, raw, deadRecord(e, raw, DEAD_IN_PDAGENT + " (" + e.name()
-                        + "): PagerDuty refused it, or it was too large; imported by pdagentd import-pdagent"), j);
-                deadQueued++;
             }
         }
         return new Report(imported, skipped, includeDead ? deadAsPending : deadQueued,
