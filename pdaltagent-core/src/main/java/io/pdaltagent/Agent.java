@@ -60,26 +60,17 @@ public final class Agent implements AutoCloseable {
     private static final long HOUSEKEEPING_MINUTES = 10;
 
     private final EventQueue queue;
-    private final Dispatcher dispatcher;
     private final IngestServer server;
-    private final ScheduledExecutorService housekeeper;
-    private final SpoolImporter spool;
+    private final AdminListener admin;
+    /** Every started stage, closed in reverse order by {@link #close}. */
+    private final Stages stages;
     private final CountDownLatch closed = new CountDownLatch(1);
-    private WebhookRelay webhooks;
-    private AdminListener admin;
-    private String instance;
-    private java.nio.file.Path dataDir;
 
-    private final io.pdaltagent.transform.Transforms transforms;
-
-    private Agent(EventQueue queue, Dispatcher dispatcher, IngestServer server, ScheduledExecutorService housekeeper,
-                  SpoolImporter spool, io.pdaltagent.transform.Transforms transforms) {
-        this.transforms = transforms;
-        this.spool = spool;
+    private Agent(EventQueue queue, IngestServer server, AdminListener admin, Stages stages) {
         this.queue = queue;
-        this.dispatcher = dispatcher;
         this.server = server;
-        this.housekeeper = housekeeper;
+        this.admin = admin;
+        this.stages = stages;
     }
 
     public static String version() {
@@ -96,8 +87,9 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * What a start would refuse in the outbound settings (a proxy that does not parse, an unusable CA
-     * bundle), without starting anything: {@code pdagentd check-config}.
+     * What a start would refuse in the settings the stages check themselves (a proxy that does not
+     * parse, an unusable CA bundle, TLS files that are no matching PEM pair), without starting
+     * anything or writing a file: {@code pdagentd check-config}.
      *
      * @throws ConfigException naming the variable
      */
@@ -105,6 +97,11 @@ public final class Agent implements AutoCloseable {
         proxySelector(config.outbound());
         if (config.outbound().caFile() != null) {
             TrustBundle.context(config.outbound().caFile());
+        }
+        AgentConfig.IngestConfig ingest = config.ingest();
+        if (ingest.httpsPort() != 0 && ingest.tlsCertFile() != null) {
+            // reads the two files only; the generated pair is not made here
+            io.pdaltagent.ingest.TlsMaterial.fromPemFiles(ingest.tlsCertFile(), ingest.tlsKeyFile());
         }
     }
 
@@ -130,14 +127,9 @@ public final class Agent implements AutoCloseable {
             // the JDK refuses Basic proxy authentication through CONNECT tunnels unless told otherwise
             EnvProxySelector.allowBasicAuthOnTunnels();
         }
-        EventQueue queue = openQueue(config.queue(), clock);
-        Dispatcher dispatcher = null;
-        IngestServer server = null;
-        WebhookRelay webhooks = null;
-        ScheduledExecutorService housekeeper = null;
-        SpoolImporter spool = null;
-        AdminListener adminListener = null;
-        io.pdaltagent.transform.Transforms transforms = null;
+        // each stage is recorded as it starts; a failure closes those started, the last first
+        Stages stages = new Stages();
+        EventQueue queue = stages.add("queue", openQueue(config.queue(), clock), EventQueue::close);
         try {
             Metrics metrics = new Metrics(version());
             MinuteHistory history = new MinuteHistory(clock);
@@ -146,9 +138,10 @@ public final class Agent implements AutoCloseable {
             HttpSender sender = new HttpSender(dc.eventsBaseUrl(), dc.timeout(), proxies,
                     proxies.authenticator(), version(), tls, config.outbound().sourceAddress(),
                     WebhookRelay.headers(config.webhook()));
-            dispatcher = new Dispatcher(queue, sender, new RetryPolicy(),
+            // each recorded before its start: a start that fails halfway is closed too
+            Dispatcher dispatcher = stages.add("delivery", new Dispatcher(queue, sender, new RetryPolicy(),
                     Backoff.exponentialFullJitter(dc.retryBase(), dc.retryMax(), RandomGenerator.getDefault()),
-                    listener, clock, dc);
+                    listener, clock, dc), Dispatcher::close);
             if (dispatcher.pacer() != null) {
                 metrics.pacingStats(dispatcher.pacer()::stats);
             }
@@ -156,23 +149,24 @@ public final class Agent implements AutoCloseable {
 
             // before the relay: it runs the plugins' webhook filters; one intake (parse, validate,
             // transform) for both doors: HTTP and the spool
-            transforms = io.pdaltagent.transform.Transforms.start(config.transform(), clock);
+            io.pdaltagent.transform.Transforms transforms = stages.add("transforms",
+                    io.pdaltagent.transform.Transforms.start(config.transform(), clock), io.pdaltagent.transform.Transforms::close);
             metrics.addSection(transforms);
 
             // before the housekeeper: the relay's crash recovery looks for its webhooks in the queue
-            webhooks = WebhookRelay.start(config, queue, proxies, tls, metrics, clock, version(),
-                    transforms.webhookFilters());
+            stages.add("webhook relay", WebhookRelay.start(config, queue, proxies, tls, metrics, clock, version(),
+                    transforms.webhookFilters()), WebhookRelay::close);
 
-            housekeeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeper").daemon(true).factory());
-            EventQueue q = queue;
-            housekeeper.scheduleWithFixedDelay(() -> prune(q, clock, config.queue()), 1, HOUSEKEEPING_MINUTES * 60,
+            ScheduledExecutorService housekeeper = stages.add("housekeeper", Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("housekeeper").daemon(true).factory()), ScheduledExecutorService::shutdownNow);
+            housekeeper.scheduleWithFixedDelay(() -> prune(queue, clock, config.queue()), 1, HOUSEKEEPING_MINUTES * 60,
                     TimeUnit.SECONDS);
 
             io.pdaltagent.ingest.Intake intake = new io.pdaltagent.ingest.Intake(transforms.chain());
 
             // events pd-send queued on disk while the agent was down go before anything sent over HTTP
-            spool = new SpoolImporter(config.queue().dataDir(), queue, listener, clock, config.ingest().maxBodyBytes(),
-                    intake, config.ingest().allow().spoolUsers());
+            SpoolImporter spool = stages.add("spool import", new SpoolImporter(config.queue().dataDir(), queue, listener,
+                    clock, config.ingest().maxBodyBytes(), intake, config.ingest().allow().spoolUsers()), SpoolImporter::close);
             spool.start();
             transforms.startSources(clock, new io.pdaltagent.ingest.SourceIntake(intake, queue, listener, clock,
                     config.ingest().maxBodyBytes()));
@@ -185,7 +179,7 @@ public final class Agent implements AutoCloseable {
                     new NotFound());
             // the queue admin API only on the admin listener, never on the ingest ports
             String instance = AgentEndpoint.newInstance();
-            adminListener = new AdminListener(config.admin(), List.of(
+            AdminListener adminListener = stages.add("admin listener", new AdminListener(config.admin(), List.of(
                     new QueueAdminHandler(queue, config.admin().token()),
                     new AgentIdentityHandler(instance, version()),
                     // a Jetty handler belongs to one server: the same answers, a second instance
@@ -195,42 +189,20 @@ public final class Agent implements AutoCloseable {
                                     config.admin().passwordHash(), clock), version())),
                     config.delivery().shutdownGrace(),
                     config.admin().tls().enabled() && config.admin().port() != 0
-                            ? io.pdaltagent.ingest.ServerTls.forAdmin(config.admin().tls(), config.ingest()) : null);
+                            ? io.pdaltagent.ingest.ServerTls.forAdmin(config.admin().tls(), config.ingest()) : null),
+                    AdminListener::close);
             adminListener.start();
-            server = new IngestServer(config.ingest(), handlers, config.delivery().shutdownGrace());
+            IngestServer server = stages.add("ingest", new IngestServer(config.ingest(), handlers,
+                    config.delivery().shutdownGrace()), IngestServer::close);
             server.start();
             writeEndpoint(config, adminListener, instance);
+            java.nio.file.Path dataDir = config.queue().dataDir();
+            stages.onClose("admin endpoint file", () -> AgentEndpoint.remove(dataDir, instance));
             LOG.info("pdaltagent ready: http port {}, https port {}, delivering to {}", server.httpPort(),
                     server.httpsPort(), dc.eventsBaseUrl());
-            Agent agent = new Agent(queue, dispatcher, server, housekeeper, spool, transforms);
-            agent.webhooks = webhooks;
-            agent.admin = adminListener;
-            agent.instance = instance;
-            agent.dataDir = config.queue().dataDir();
-            return agent;
+            return new Agent(queue, server, adminListener, stages);
         } catch (RuntimeException e) {
-            if (server != null) {
-                server.close();
-            }
-            if (webhooks != null) {
-                webhooks.close();
-            }
-            if (adminListener != null) {
-                adminListener.close();
-            }
-            if (spool != null) {
-                spool.close();
-            }
-            if (transforms != null) {
-                transforms.close();
-            }
-            if (dispatcher != null) {
-                dispatcher.close();
-            }
-            if (housekeeper != null) {
-                housekeeper.shutdownNow();
-            }
-            queue.close();
+            stages.close();
             throw e;
         }
     }
@@ -297,7 +269,7 @@ public final class Agent implements AutoCloseable {
 
     /** The admin listener's port, or -1 when it is off. */
     public int adminPort() {
-        return admin == null ? -1 : admin.port();
+        return admin.port();
     }
 
     public EventQueue queue() {
@@ -313,7 +285,11 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Stops ingest (requests under way are answered), then delivery (within its grace), then the store. */
+    /**
+     * Stops every stage, the last started first: the endpoint file goes, ingest stops (requests
+     * under way are answered), then the admin listener, the spool import, the housekeeper, the
+     * webhook relay, the transforms, delivery (within its grace), and the store last.
+     */
     @Override
     public synchronized void close() {
         if (closed.getCount() == 0) {
@@ -321,19 +297,7 @@ public final class Agent implements AutoCloseable {
         }
         LOG.info("pdaltagent stopping");
         try {
-            server.close();
-            if (admin != null) {
-                admin.close();
-                AgentEndpoint.remove(dataDir, instance);
-            }
-            spool.close();
-            if (webhooks != null) {
-                webhooks.close();
-            }
-            transforms.close();
-            dispatcher.close();
-            housekeeper.shutdownNow();
-            queue.close();
+            stages.close();
             LOG.info("pdaltagent stopped");
         } finally {
             closed.countDown();

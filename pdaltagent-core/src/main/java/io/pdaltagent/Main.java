@@ -4,12 +4,9 @@ import io.pdaltagent.command.CheckConfigCommand;
 import io.pdaltagent.command.Command;
 import io.pdaltagent.command.ConfigCommand;
 import io.pdaltagent.command.ImportPdagentCommand;
-import io.pdaltagent.command.Settings;
-import io.pdaltagent.config.AgentConfig;
-import io.pdaltagent.config.ConfigException;
+import io.pdaltagent.command.RunCommand;
 import io.pdaltagent.config.ConfigSources;
-import java.time.Clock;
-import java.util.Arrays;
+import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +27,7 @@ public final class Main {
      */
     static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
+        c.put("run", new RunCommand());
         c.put("config", new ConfigCommand());
         c.put("check-config", new CheckConfigCommand());
         c.put("import-pdagent", new ImportPdagentCommand());
@@ -42,6 +40,15 @@ public final class Main {
             }
 
             @Override
+            public String usage(String name) {
+                return "usage: pdagentd " + name + " FILE [EVENT.json]\n\n"
+                        + "Validates the rules file FILE as the agent loads it (PDAGENTD_RULES_FILE) and lists its rules\n"
+                        + "and maintenance windows; with EVENT.json (an event as posted to the agent) shows what each\n"
+                        + "rule does to it now, and the event as it would be stored.\n"
+                        + "Exit 0 the file is valid, 1 it is not (every problem named), 2 usage or unreadable event.\n";
+            }
+
+            @Override
             public int run(List<String> args, Map<String, String> env, java.io.PrintStream out, java.io.PrintStream err) {
                 return io.pdaltagent.transform.CheckRulesCommand.run(args, out, err);
             }
@@ -50,43 +57,67 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        String first = args.length == 0 ? "run" : args[0];
+        System.exit(main(List.of(args), System.getenv(), System.out, System.err));
+    }
+
+    /** The command line's work; returns the exit code (for {@code run}: once the agent has stopped). */
+    static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        String first = args.isEmpty() ? "run" : args.get(0);
+        List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
         switch (first) {
-            case "run" -> {
-                if (args.length > 1) {
-                    System.err.println("pdagentd run: takes no arguments; see pdagentd --help");
-                    System.exit(2);
-                }
-                runAgent();
+            case "--version", "-V", "version" -> {
+                out.println("pdagentd " + Agent.version());
+                return 0;
             }
-            case "--version", "-V", "version" -> System.out.println("pdagentd " + Agent.version());
-            case "--help", "-h", "help" -> System.out.print(help());
+            case "--help", "-h", "help" -> {
+                if (rest.isEmpty()) {
+                    out.print(help());
+                    return 0;
+                }
+                Command command = commands().get(rest.get(0));
+                if (command == null || rest.size() > 1) {
+                    err.println("pdagentd help: " + (command == null ? "no command '" + rest.get(0) + "'" : "takes one command name")
+                            + "; the commands are " + String.join(", ", commands().keySet()));
+                    return 2;
+                }
+                out.print(command.usage(rest.get(0)));
+                return 0;
+            }
             default -> {
                 Command command = commands().get(first);
                 if (command == null) {
-                    System.err.println("pdagentd: unknown command or option '" + first + "'; see pdagentd --help");
-                    System.exit(2);
-                    return;
+                    err.println("pdagentd: unknown command or option '" + first + "'; see pdagentd --help");
+                    return 2;
                 }
-                int code = command.run(List.of(Arrays.copyOfRange(args, 1, args.length)), System.getenv(), System.out,
-                        System.err);
-                System.out.flush();
-                System.exit(code);
+                if (rest.size() == 1 && (rest.get(0).equals("--help") || rest.get(0).equals("-h"))) {
+                    out.print(command.usage(first));
+                    return 0;
+                }
+                int code = command.run(rest, env, out, err);
+                out.flush();
+                return code;
             }
         }
     }
 
     static String help() {
+        Map<String, Command> commands = commands();
+        // the longest name, and two spaces before its text
+        int width = "--version".length();
+        for (String name : commands.keySet()) {
+            width = Math.max(width, name.length());
+        }
+        width += 2;
         StringBuilder s = new StringBuilder();
-        s.append("usage: pdagentd [run | COMMAND [ARGS] | --help | --version]\n\n");
+        s.append("usage: pdagentd [COMMAND [ARGS]]   (no command: run)\n");
+        s.append("       pdagentd help COMMAND | COMMAND --help | --help | --version\n\n");
         s.append("Without a command, runs the agent: HTTP(S) ingest on PagerDuty's paths, a durable queue,\n");
         s.append("ordered delivery to PagerDuty, and the admin listener that pd-queue uses.\n\n");
         s.append("commands:\n");
-        int width = 14;
-        s.append(pad("run", width)).append("run the agent (the default)\n");
-        for (Map.Entry<String, Command> e : commands().entrySet()) {
+        for (Map.Entry<String, Command> e : commands.entrySet()) {
             s.append(pad(e.getKey(), width)).append(e.getValue().summary()).append('\n');
         }
+        s.append(pad("help COMMAND", width)).append("what the command does and its arguments\n");
         s.append(pad("--help", width)).append("print this help\n");
         s.append(pad("--version", width)).append("print the version\n\n");
         s.append("configuration (each setting is an environment variable, e.g. PDAGENTD_HTTP_PORT):\n");
@@ -101,35 +132,6 @@ public final class Main {
     }
 
     private static String pad(String s, int width) {
-        return "  " + s + " ".repeat(Math.max(1, width - s.length()));
-    }
-
-    private static void runAgent() {
-        AgentConfig config;
-        try {
-            config = Settings.load(System.getenv());
-        } catch (ConfigException e) {
-            System.err.println("pdagentd: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        // before the first logger is created, so that logback.xml picks it up
-        if (config.debug() || System.getProperty("pdaltagent.log.level") == null) {
-            System.setProperty("pdaltagent.log.level", config.debug() ? "DEBUG" : "INFO");
-        }
-        Agent agent;
-        try {
-            agent = Agent.start(config, Clock.systemUTC(), System.getenv());
-        } catch (ConfigException e) {
-            System.err.println("pdagentd: " + e.getMessage());
-            System.exit(2);
-            return;
-        } catch (RuntimeException e) {
-            System.err.println("pdagentd: cannot start: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(agent::close));
-        agent.awaitClose();
+        return "  " + s + " ".repeat(width - Math.min(width - 1, s.length()));
     }
 }

@@ -1,10 +1,7 @@
 package io.pdaltagent.command;
 
-import io.pdaltagent.Agent;
-import io.pdaltagent.config.AgentConfig;
 import io.pdaltagent.config.ConfigException;
 import io.pdaltagent.config.ConfigSources;
-import io.pdaltagent.config.EnvConfig;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +26,7 @@ public final class CheckConfigCommand implements Command {
         }
         try {
             ConfigSources sources = Settings.sources(env);
-            AgentConfig config = EnvConfig.load(sources);
-            Agent.validate(config);
+            Settings.checked(sources);
             out.println("pdagentd: configuration OK (configuration file: " + (sources.file() == null ? "none" : sources.file()) + ")");
             return 0;
         } catch (ConfigException e) {

@@ -2,7 +2,6 @@ package io.pdaltagent.command;
 
 import io.pdaltagent.config.ConfigException;
 import io.pdaltagent.config.ConfigSources;
-import io.pdaltagent.config.EnvConfig;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +27,7 @@ public final class ConfigCommand implements Command {
         ConfigSources sources;
         try {
             sources = Settings.sources(env);
-            EnvConfig.load(sources);
+            Settings.checked(sources);
         } catch (ConfigException e) {
             err.println("pdagentd: " + e.getMessage());
             return 2;

@@ -21,9 +21,9 @@ import java.util.Map;
 /**
  * {@code pdagentd import-pdagent [DIR] [--conf FILE] [--include-dead]}: moves PagerDuty Agent's
  * pending events from {@code DIR/outqueue/pdq} (DIR defaults to {@code /var/lib/pdagent}) into this
- * agent's queue ({@link PdagentImport}), and carries the settings of its {@code /etc/pdagent.conf}
- * that have an equivalent here into this agent's configuration file (unless the environment or
- * the file already sets them); reports what it did and which settings it could not carry over.
+ * agent's queue ({@link PdagentImport}; its dead events become dead events here), and carries the
+ * settings of its {@code /etc/pdagent.conf} that have an equivalent here into this agent's
+ * configuration file (unless the environment or the file already sets them); reports what it did and which settings it could not carry over.
  * Exit 0 done, 1 failed (nothing half-done: every event is either still in PagerDuty Agent's queue
  * or in this one), 2 usage or setting error.
  */
@@ -46,6 +46,18 @@ public final class ImportPdagentCommand implements Command {
     }
 
     @Override
+    public String usage(String name) {
+        return USAGE + "\n\n"
+                + "Moves PagerDuty Agent's pending events into this agent's queue, in their order, each once (a\n"
+                + "re-run imports nothing twice); its dead events become dead events here (pd-queue list,\n"
+                + "pd-queue retry). Reports what it did. PagerDuty Agent must be stopped; this agent may run.\n\n"
+                + "  DIR             PagerDuty Agent's data dir, holding outqueue/pdq (default /var/lib/pdagent)\n"
+                + "  --conf FILE     its configuration, whose proxy and source_address settings are carried over\n"
+                + "                  into this agent's configuration file (default /etc/pdagent.conf when present)\n"
+                + "  --include-dead  import its dead events as pending instead (as pd-queue retry -a would)\n";
+    }
+
+    @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         Path dir = PdagentQueueDir.DEFAULT_DATA_DIR;
         Path conf = null;
@@ -54,12 +66,6 @@ public final class ImportPdagentCommand implements Command {
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "-h", "--help" -> {
-                    out.println(USAGE);
-                    out.println("DIR: PagerDuty Agent's data dir (default /var/lib/pdagent); --conf: its configuration"
-                            + " (default /etc/pdagent.conf when present); --include-dead: import its dead events as pending.");
-                    return 0;
-                }
                 case "--include-dead" -> includeDead = true;
                 case "--conf" -> {
                     if (i + 1 >= args.size()) {
@@ -119,13 +125,15 @@ public final class ImportPdagentCommand implements Command {
             out.println("Skipped " + r.skipped() + " event(s) an earlier run imported.");
         }
         if (includeDead) {
-            out.println("Dead events were imported as pending (--include-dead).");
+            out.println("Imported " + r.dead() + " dead event(s) as pending (--include-dead).");
         } else {
-            out.println("Kept " + r.dead() + " dead event(s) as dead in " + dataDir.resolve(PdagentImport.DEAD_DIR)
-                    + (r.dead() > 0 ? " (import them as pending with --include-dead)." : "."));
+            out.println("Kept " + r.dead() + " dead event(s) as dead: the agent queues them as dead events ('"
+                    + PdagentImport.DEAD_IN_PDAGENT + "'; pd-queue list shows them, pd-queue retry sends them again).");
         }
-        if (r.unusable() > 0) {
-            out.println(r.unusable() + " pending file(s) could not be events and were kept with the dead:");
+        if (!r.notes().isEmpty()) {
+            out.println(r.unusable() + " pending file(s) could not be events" + (r.setAside() > 0 ? ", " + r.setAside()
+                    + " file(s) are over PagerDuty's size limit and were moved to " + dataDir.resolve(PdagentImport.DEAD_DIR) : "")
+                    + ":");
             r.notes().forEach(n -> out.println("  " + n));
         }
         out.println("Left " + r.delivered() + " delivered record(s) (suc_) and " + r.unfinished()

@@ -1,6 +1,8 @@
 package io.pdaltagent.command;
 
+import io.pdaltagent.Agent;
 import io.pdaltagent.config.AgentConfig;
+import io.pdaltagent.config.ConfigException;
 import io.pdaltagent.config.ConfigSources;
 import io.pdaltagent.config.EnvConfig;
 import java.nio.file.Path;
@@ -26,6 +28,21 @@ public final class Settings {
     /** The validated configuration from those sources. */
     public static AgentConfig load(Map<String, String> env) {
         return EnvConfig.load(sources(env));
+    }
+
+    /**
+     * The configuration, checked as a start checks it: every value, the file's keys, and what the
+     * stages check only at start (the proxies' syntax, the CA bundle; {@link Agent#validate}). An
+     * error names the setting, and the file and line when its value is the file's.
+     */
+    public static AgentConfig checked(ConfigSources sources) {
+        AgentConfig config = EnvConfig.load(sources);
+        try {
+            Agent.validate(config);
+        } catch (ConfigException e) {
+            throw sources.locate(e);
+        }
+        return config;
     }
 
     /**

@@ -27,7 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * else {@value #DEFAULT_FILE_NAME} when that file exists, else none. It is YAML: one mapping whose
  * keys are the environment variables' own names, spelled exactly as in the environment
  * ({@code PDAGENTD_HTTP_PORT: 8080}, {@code HTTPS_PROXY: http://proxy:3128}); a scalar is taken as its
- * text, a list or mapping as its JSON text (for the JSON-valued settings), and an empty value
+ * text, a list or mapping is kept as its JSON text with its {@link Shape} (the setting's reader
+ * joins a list into the comma list a list-valued variable takes, passes it on to a JSON-valued
+ * setting, and refuses it for a single-valued one), and an empty value
  * ({@code KEY:} or {@code KEY: ~}) counts as unset, as an empty variable does. A key the agent does
  * not read is an error naming the key and its line ({@link #checkNoUnknownKeys}), so a typo never
  * passes silently; so are a duplicate key and a file that does not parse.
@@ -49,14 +51,23 @@ public final class ConfigSources {
     /** Where a value came from. */
     public enum Origin { DEFAULT, FILE, ENV }
 
+    /** What a value of the file is: YAML gives a scalar, a list or a mapping; the environment only scalars. */
+    public enum Shape { SCALAR, LIST, MAP }
+
     /**
      * One setting's value.
      *
-     * @param text the value, trimmed; never blank
+     * @param text the value, trimmed; never blank; for a list or mapping of the file, its JSON text
      * @param origin file or environment
      * @param where "environment", or the file and line ("/etc/pdaltagent/pdaltagent.yaml:12")
+     * @param shape a scalar, or (from the file) a list or mapping; the setting's reader decides
+     *     whether that shape fits it
      */
-    public record Value(String text, Origin origin, String where) {
+    public record Value(String text, Origin origin, String where, Shape shape) {
+        /** A scalar value. */
+        public Value(String text, Origin origin, String where) {
+            this(text, origin, where, Shape.SCALAR);
+        }
     }
 
     private final Map<String, String> env;
@@ -116,6 +127,41 @@ public final class ConfigSources {
         // an empty value in the file is kept for the unknown-key check, and counts as unset
         return lookup(name);
     }
+
+    /**
+     * A message about a setting, prefixed with where its value is when that is the file:
+     * {@code "/etc/pdaltagent/pdaltagent.yaml:7: HTTPS_PROXY: why"}, else {@code "HTTPS_PROXY: why"}.
+     * Does not count as reading the setting.
+     */
+    public String describe(String name, String why) {
+        Value v = lookup(name);
+        String message = name + ": " + why;
+        return v != null && v.origin() == Origin.FILE ? v.where() + ": " + message : message;
+    }
+
+    /**
+     * A configuration error raised after loading (by a stage that checks a setting at start: the
+     * proxies, the TLS files, the CA bundle) with the file and line of the setting it names first,
+     * when that setting's value is the file's: {@code "KEY: why"} becomes {@code "FILE:LINE: KEY: why"}.
+     * Any other error is returned as it is.
+     */
+    public ConfigException locate(ConfigException e) {
+        String m = e.getMessage();
+        java.util.regex.Matcher k = LEADING_KEY.matcher(m == null ? "" : m);
+        if (!k.lookingAt()) {
+            return e;
+        }
+        Value v = lookup(k.group(1));
+        if (v == null || v.origin() != Origin.FILE) {
+            return e;
+        }
+        ConfigException located = new ConfigException(v.where() + ": " + m);
+        located.initCause(e);
+        return located;
+    }
+
+    /** "KEY: " or "KEY and OTHER_KEY ..." at the start of a message. */
+    private static final java.util.regex.Pattern LEADING_KEY = java.util.regex.Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)(?=[: ])");
 
     /** The configuration file in use, or null. */
     public Path file() {
@@ -205,13 +251,18 @@ public final class ConfigSources {
                             + values.get(key).where() + ")");
                 }
                 JsonToken v = p.nextToken();
+                Shape shape = switch (v) {
+                    case START_ARRAY -> Shape.LIST;
+                    case START_OBJECT -> Shape.MAP;
+                    default -> Shape.SCALAR;
+                };
                 String text = switch (v) {
                     case VALUE_NULL -> null;
                     case START_ARRAY, START_OBJECT -> JSON.writeValueAsString(p.<JsonNode>readValueAsTree());
                     default -> p.getText();
                 };
                 if (text != null && !text.isBlank()) {
-                    values.put(key, new Value(text.trim(), Origin.FILE, where));
+                    values.put(key, new Value(text.trim(), Origin.FILE, where, shape));
                 } else {
                     // an empty value is "unset", but the key is still checked for being known
                     values.put(key, new Value("", Origin.FILE, where));

@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * without one, the transforms), the event is appended to the queue, and the file is deleted once the append is durable.
  * A file that is unreadable or invalid is moved to {@code spool/rejected/} with a {@code .reason}
  * file next to it and a WARN log line (the body is never logged). When the queue is full or the store
- * unavailable, the file stays claimed and is tried first on the next pass, so order holds. A crash
+ * unavailable, the file stays claimed and is tried first on the next pass, so order holds. A record
+ * of an event that arrives dead (PagerDuty Agent's, from {@code pdagentd import-pdagent}) is
+ * appended dead ({@link DeadArrivals}). A crash
  * between the append and the delete imports that one event again at the next start (at least once,
  * as everywhere in the agent).
  *
@@ -301,7 +303,7 @@ public final class SpoolImporter implements AutoCloseable {
             if (refused != null) {
                 return reject(claimed, null, "refused", refused);
             }
-            checked = check(read(claimed));
+            checked = check(read(claimed), claimed);
         } catch (IOException e) {
             return reject(claimed, null, "unreadable", "the file cannot be read: " + describe(e));
         }
@@ -410,8 +412,13 @@ public final class SpoolImporter implements AutoCloseable {
         }
     }
 
-    /** Parses and checks one spool file's bytes; never throws for any content. */
+    /** Parses and checks one spool file's bytes, not read from a file (a dead record is then refused); never throws. */
     Checked check(byte[] file) {
+        return check(file, null);
+    }
+
+    /** Parses and checks the bytes of the spool file {@code claimed}; never throws for any content. */
+    Checked check(byte[] file, Path claimed) {
         JsonNode record;
         try {
             record = Json.MAPPER.readTree(file);
@@ -444,6 +451,12 @@ public final class SpoolImporter implements AutoCloseable {
             return Checked.bad(route, "too_large", "Request body is larger than the limit of " + maxBodyBytes + " bytes");
         }
         Intake.Outcome outcome = intake.take(match, path, body, clock.instant());
+        if (DeadArrivals.isDead(record)) {
+            DeadArrivals.Result dead = DeadArrivals.item(record, claimed, path, DeadArrivals.contentType(record), body, outcome,
+                    clock.instant());
+            return dead.problem() != null ? Checked.bad(route, "invalid", dead.problem())
+                    : new Checked(route, dead.item(), null, null, null);
+        }
         if (outcome instanceof Intake.Rejected r) {
             return Checked.bad(route, r.reason(), r.describe());
         }

@@ -26,8 +26,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Moves PagerDuty Agent's pending events into this agent's spool ({@code <data dir>/spool/}), where
- * the agent imports them in name order, checks each as ingest would and queues it (at once when it
+ * Moves PagerDuty Agent's events into this agent's spool ({@code <data dir>/spool/}), where the
+ * agent imports them in name order, checks each as ingest would and queues it (at once when it
  * runs, else at its next start). One event at a time, in PagerDuty Agent's queue order:
  * <ol>
  *   <li>the event's file is read and parsed; an Events API v2 body ({@code routing_key}) goes to
@@ -40,11 +40,18 @@ import java.util.Set;
  *   <li>PagerDuty Agent's file is deleted.</li>
  * </ol>
  * A re-run skips what the journal names (and deletes such a file if a crash left it), so nothing is
- * imported twice. Dead events ({@code err_}) stay dead: they are moved to
- * {@code <data dir>/pdagent-import/dead/} unchanged and listed, unless {@code includeDead} imports
- * them as pending (what {@code pd-queue retry -a} would have done). Delivered records ({@code suc_})
- * and unfinished enqueues ({@code tmp_}) are counted and left in place. Single-threaded; PagerDuty
- * Agent must be stopped.
+ * imported twice; only a crash between the spool file and its journal line can queue that one event
+ * again (at least once, as everywhere in the agent).
+ *
+ * <p><b>Dead events stay dead.</b> PagerDuty Agent's dead events ({@code err_}) go the same way with
+ * a dead record ({@code "dead"}: why, {@code "ordering_key"}: the service key of the file's name): the
+ * agent queues each as a DEAD item whose last error says it was dead in PagerDuty Agent, listed by
+ * {@code pd-queue list} and sent again by {@code pd-queue retry}; with {@code includeDead} they are
+ * imported as pending instead (what {@code pd-queue retry -a} would have done). A pending file that
+ * is no event (not a JSON object) becomes a dead item too, with that reason. Only a file over
+ * PagerDuty's 512 KB limit, which no queue takes, is moved to {@code <data dir>/pdagent-import/dead/}
+ * unchanged and listed. Delivered records ({@code suc_}) and unfinished enqueues ({@code tmp_}) are
+ * counted and left in place. Single-threaded; PagerDuty Agent must be stopped.
  */
 public final class PdagentImport {
     public static final String JOURNAL = "pdagent-import.journal";
@@ -54,27 +61,33 @@ public final class PdagentImport {
     static final String V2_PATH = "/v2/enqueue";
     /** PagerDuty's limit on an event; a larger one could never be delivered. */
     static final int MAX_EVENT_BYTES = 512 * 1024;
+    /** How the last error of an event that was dead in PagerDuty Agent begins. */
+    public static final String DEAD_IN_PDAGENT = "dead in PagerDuty Agent";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * What an import did.
      *
-     * @param imported events moved into the spool now
+     * @param imported pending events moved into the spool now
      * @param skipped files the journal already named (an earlier run imported them)
-     * @param dead dead events moved to {@link #DEAD_DIR} (or imported, with includeDead)
-     * @param unusable pending files that could not be events (kept with the dead, with a reason)
+     * @param dead dead events queued as dead (or imported as pending, with includeDead)
+     * @param unusable pending files that could not be events (queued as dead, or set aside when too large)
+     * @param setAside files over PagerDuty's size limit, moved to {@link #DEAD_DIR}
      * @param delivered {@code suc_} records left in place
      * @param unfinished {@code tmp_} files left in place
-     * @param notes one line per unusable file
+     * @param notes one line per unusable or set-aside file
      */
-    public record Report(int imported, int skipped, int dead, int unusable, int delivered, int unfinished, List<String> notes) {
+    public record Report(int imported, int skipped, int dead, int unusable, int setAside, int delivered, int unfinished,
+                         List<String> notes) {
     }
 
     private final PdagentQueueDir source;
     private final Path dataDir;
     private final boolean includeDead;
     private final Set<String> journaled = new HashSet<>();
+    private Path spool;
+    private int index;
 
     public PdagentImport(PdagentQueueDir source, Path dataDir, boolean includeDead) {
         this.source = source;
@@ -84,7 +97,7 @@ public final class PdagentImport {
 
     public Report run() throws IOException {
         Files.createDirectories(dataDir);
-        Path spool = spoolDir();
+        spool = spoolDir();
         Path journal = dataDir.resolve(JOURNAL);
         if (Files.exists(journal)) {
             for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
@@ -94,61 +107,87 @@ public final class PdagentImport {
         }
         List<PdagentQueueDir.Entry> pending = new ArrayList<>(source.entries("pdq"));
         List<PdagentQueueDir.Entry> dead = source.entries("err");
+        int deadAsPending = includeDead ? dead.size() : 0;
         if (includeDead) {
             pending.addAll(dead);
             // as if pd-queue retry had renamed them: name order without the type prefix
             pending.sort(Comparator.comparingLong(PdagentQueueDir.Entry::enqueuedAtMillis)
                     .thenComparing(PdagentQueueDir.Entry::serviceKey).thenComparing(PdagentQueueDir.Entry::name));
+            dead = List.of();
         }
         int imported = 0;
         int skipped = 0;
         int unusable = 0;
-        int deadMoved = 0;
+        int setAside = 0;
+        int deadQueued = 0;
         List<String> notes = new ArrayList<>();
-        int index = 0;
         try (FileChannel j = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            for (PdagentQueueDir.Entry e : pending) {
+            // the pending ones first, in their order; dead ones take no place in a key's order
+            List<PdagentQueueDir.Entry> all = new ArrayList<>(pending);
+            all.addAll(dead);
+            for (PdagentQueueDir.Entry e : all) {
                 index++;
+                boolean wasDead = !includeDead && e.type().equals("err");
                 if (journaled.contains(e.name())) {
                     Files.deleteIfExists(e.file());
                     skipped++;
                     continue;
                 }
-                byte[] raw = Files.size(e.file()) > MAX_EVENT_BYTES ? null : Files.readAllBytes(e.file());
-                String problem = raw == null ? "larger than PagerDuty's " + MAX_EVENT_BYTES / 1024 + " KB limit" : null;
-                Map<String, Object> record = problem == null ? spoolRecord(e, raw) : null;
-                if (problem == null && record == null) {
-                    problem = "not a JSON object";
-                }
-                if (problem != null) {
-                    keepDead(e, j);
-                    notes.add(e.name() + ": " + problem + "; kept in " + dataDir.resolve(DEAD_DIR));
-                    unusable++;
+                byte[] raw = read(e);
+                if (raw == null) {
+                    setAside(e, j);
+                    notes.add(e.name() + ": " + (wasDead ? "dead, and larger" : "larger") + " than PagerDuty's "
+                            + MAX_EVENT_BYTES / 1024 + " KB limit; kept in " + dataDir.resolve(DEAD_DIR));
+                    unusable += wasDead ? 0 : 1;
+                    setAside++;
                     continue;
                 }
-                // SpoolFormat's name, with a digest of the source for randomness: the same event always gets the same name
-                String name = String.format("%013d-%019d-pdagent-%s", e.enqueuedAtMillis(), index, digest(e.name(), raw, 16))
-                        + SpoolFormat.SUFFIX;
-                SpoolFormat.write(spool, name, JSON.writeValueAsBytes(record));
-                journal(j, e.name(), name);
-                Files.delete(e.file());
-                imported++;
-            }
-            if (!includeDead) {
-                for (PdagentQueueDir.Entry e : dead) {
-                    if (!journaled.contains(e.name())) {
-                        keepDead(e, j);
-                    } else {
-                        Files.deleteIfExists(e.file());
-                    }
-                    deadMoved++;
+                Map<String, Object> record;
+                if (wasDead) {
+                    record = deadRecord(e, raw, DEAD_IN_PDAGENT + " (" + e.name()
+                            + "): PagerDuty refused it, or it was too large; imported by pdagentd import-pdagent");
+                    deadQueued++;
+                } else if ((record = spoolRecord(e, raw)) == null) {
+                    record = deadRecord(e, raw, "pending in PagerDuty Agent (" + e.name() + ") but not an event: not a JSON object");
+                    notes.add(e.name() + ": not a JSON object; queued as a dead event");
+                    unusable++;
+                } else {
+                    imported++;
                 }
-            } else {
-                deadMoved = dead.size();
+                spool(e, raw, record, j);
             }
         }
-        return new Report(imported, skipped, deadMoved, unusable, source.entries("suc").size(),
-                source.entries("tmp").size(), List.copyOf(notes));
+        return new Report(imported, skipped, includeDead ? deadAsPending : deadQueued,
+                unusable, setAside, source.entries("suc").size(), source.entries("tmp").size(), List.copyOf(notes));
+    }
+
+    /** The file's bytes, or null when it is over PagerDuty's limit. */
+    private static byte[] read(PdagentQueueDir.Entry e) throws IOException {
+        return Files.size(e.file()) > MAX_EVENT_BYTES ? null : Files.readAllBytes(e.file());
+    }
+
+    /** Writes the spool file, journals it, deletes PagerDuty Agent's file. */
+    private void spool(PdagentQueueDir.Entry e, byte[] raw, Map<String, Object> record, FileChannel j) throws IOException {
+        // SpoolFormat's name, with a digest of the source for randomness: the same event always gets the same name
+        String name = String.format("%013d-%019d-pdagent-%s", e.enqueuedAtMillis(), index, digest(e.name(), raw, 16))
+                + SpoolFormat.SUFFIX;
+        SpoolFormat.write(spool, name, JSON.writeValueAsBytes(record));
+        journal(j, e.name(), name);
+        Files.delete(e.file());
+    }
+
+    /**
+     * The spool record of an event that arrives dead: the event's record when the file is one, else
+     * its bytes as they are, under the service key of its name.
+     */
+    private static Map<String, Object> deadRecord(PdagentQueueDir.Entry e, byte[] raw, String reason) {
+        Map<String, Object> r = spoolRecord(e, raw);
+        if (r == null) {
+            r = record(e, V1_PATH, raw);
+        }
+        r.put("dead", reason);
+        r.put("ordering_key", e.serviceKey());
+        return r;
     }
 
     /** The spool record of one event, or null when the file is not a JSON object. */
@@ -175,9 +214,13 @@ public final class PdagentImport {
                 return null;
             }
         }
+        return record(e, v2 ? V2_PATH : V1_PATH, body);
+    }
+
+    private static Map<String, Object> record(PdagentQueueDir.Entry e, String path, byte[] body) {
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("version", 1);
-        r.put("path", v2 ? V2_PATH : V1_PATH);
+        r.put("version", SpoolFormat.FORMAT_VERSION);
+        r.put("path", path);
         r.put("content_type", "application/json");
         r.put("body", new String(body, StandardCharsets.UTF_8));
         r.put("queued_at", Instant.ofEpochMilli(e.enqueuedAtMillis()).toString());
@@ -185,7 +228,8 @@ public final class PdagentImport {
         return r;
     }
 
-    private void keepDead(PdagentQueueDir.Entry e, FileChannel journal) throws IOException {
+    /** Moves a file no queue takes to {@link #DEAD_DIR}, unchanged. */
+    private void setAside(PdagentQueueDir.Entry e, FileChannel journal) throws IOException {
         Path dir = dataDir.resolve(DEAD_DIR);
         Files.createDirectories(dir);
         Path target = dir.resolve(e.name());

@@ -72,14 +72,18 @@ class ConfigCommandsTest {
         Files.writeString(f, "HTTPS_PROXY: socks5://proxy:1080\n");
         Run proxy = run(new CheckConfigCommand(), env(f));
         assertThat(proxy.code()).isEqualTo(2);
-        assertThat(proxy.err()).startsWith("pdagentd: HTTPS_PROXY");
+        assertThat(proxy.err()).as("a bad proxy names the file and line").startsWith("pdagentd: " + f + ":1: HTTPS_PROXY: ");
 
         Path pem = dir.resolve("ca.pem");
         Files.writeString(pem, "not a certificate\n");
         Files.writeString(f, "PDAGENTD_CA_FILE: " + pem + "\n");
         Run ca = run(new CheckConfigCommand(), env(f));
         assertThat(ca.code()).isEqualTo(2);
-        assertThat(ca.err()).startsWith("pdagentd: PDAGENTD_CA_FILE: " + pem);
+        assertThat(ca.err()).startsWith("pdagentd: " + f + ":1: PDAGENTD_CA_FILE: " + pem);
+
+        Run config = run(new ConfigCommand(), env(f));
+        assertThat(config.code()).as("config refuses what check-config refuses").isEqualTo(2);
+        assertThat(config.err()).isEqualTo(ca.err());
 
         assertThat(Files.exists(dir.resolve("data"))).as("check-config creates nothing").isFalse();
     }

@@ -48,7 +48,7 @@ class ConfigFileTest {
         assertThat(c.debug()).isTrue();
         assertThat(c.admin().port()).as("an empty value is unset").isEqualTo(EnvConfig.DEFAULT_ADMIN_PORT);
         assertThat(c.outbound().proxyVariables()).containsEntry("HTTPS_PROXY", "http://proxy.example:3128")
-                .containsEntry("NO_PROXY", "[\"localhost\",\".internal\"]");
+                .as("a YAML list is the comma list the variable takes").containsEntry("NO_PROXY", "localhost,.internal");
     }
 
     @Test
@@ -78,16 +78,20 @@ class ConfigFileTest {
         assertThat(all.get("PDAGENTD_ADMIN_TOKEN")).isNull();
     }
 
-    /** Each setting with a value it refuses: the message names the key and the file's line. */
-    @Test
-    void everyBadValueInTheFileNamesItsKeyAndLine() throws Exception {
+    /**
+     * A value each setting refuses, for every setting the agent reads (the test fails when a new
+     * setting has none here): the message names the key, and for the file the file and line first.
+     */
+    private Map<String, String> badValues() throws Exception {
+        Path notPem = Files.writeString(dir.resolve("not.pem"), "not a certificate\n");
+        io.pdaltagent.ingest.TlsMaterial.selfSigned(dir.resolve("tls-pair"));
         Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("PDAGENTD_DATA_DIR", "a\u0000b");
+        bad.put("PDAGENTD_BIND_ADDRESS", "no.such.host.invalid");
         bad.put("PDAGENTD_HTTP_PORT", "eighty");
         bad.put("PDAGENTD_HTTPS_PORT", "70000");
-        bad.put("PDAGENTD_ADMIN_PORT", "-1");
-        bad.put("PDAGENTD_BIND_ADDRESS", "no.such.host.invalid");
-        bad.put("PDAGENTD_ADMIN_BIND_ADDRESS", "no.such.host.invalid");
-        bad.put("PDAGENTD_ADMIN_TOKEN", "short");
+        bad.put("PDAGENTD_TLS_CERT_FILE", notPem.toString());
+        bad.put("PDAGENTD_TLS_KEY_FILE", notPem.toString());
         bad.put("PDAGENTD_MAX_BODY_BYTES", "12");
         bad.put("PDAGENTD_BROKER_URL", "redis://x");
         bad.put("CELERY_BROKER_URL", "http://x");
@@ -101,26 +105,144 @@ class ConfigFileTest {
         bad.put("PDAGENTD_RETRY_MAX_MILLIS", "0");
         bad.put("PDAGENTD_MAX_EVENT_AGE_SECONDS", "0");
         bad.put("PDAGENTD_SHUTDOWN_GRACE_SECONDS", "soon");
+        bad.put("PDAGENTD_KEY_RATE_PER_MINUTE", "-1");
+        bad.put("PDAGENTD_KEY_BURST", "0");
+        bad.put("PDAGENTD_KEY_RATE_WINDOW_SECONDS", "0");
         bad.put("PDAGENTD_DEBUG", "maybe");
-        bad.put("PDAGENTD_CA_FILE", dir.resolve("missing.pem").toString());
+        bad.put("PDAGENTD_ADMIN_BIND_ADDRESS", "no.such.host.invalid");
+        bad.put("PDAGENTD_ADMIN_PORT", "-1");
+        bad.put("PDAGENTD_ADMIN_TOKEN", "short");
+        bad.put("PDAGENTD_ADMIN_READ_TOKEN", "short");
+        bad.put("PDAGENTD_ADMIN_PASSWORD_HASH", "plain-text-password");
+        bad.put("PDAGENTD_ADMIN_TLS", "maybe");
+        bad.put("PDAGENTD_ADMIN_TLS_CERT_FILE", notPem.toString());
+        bad.put("PDAGENTD_ADMIN_TLS_KEY_FILE", notPem.toString());
+        bad.put("PDAGENTD_TLS_CLIENT_CA_FILE", dir.resolve("no-such-ca.pem").toString());
+        bad.put("PDAGENTD_TLS_CLIENT_AUTH", "sometimes");
+        bad.put("PDAGENTD_TLS_RELOAD_SECONDS", "-1");
+        bad.put("PDAGENTD_ALLOWED_ROUTING_KEYS", "R0UT1NGKEY\u00e9");
+        bad.put("PDAGENTD_ALLOWED_SOURCE_NETWORKS", "10.0.0.0/33");
+        bad.put("PDAGENTD_SPOOL_ALLOWED_USERS", "bad/user");
+        bad.put("https_proxy", "ftp://proxy:21");
+        bad.put("HTTPS_PROXY", "http://proxy.example:31x8");
+        bad.put("http_proxy", "http://:3128");
+        bad.put("HTTP_PROXY", "proxy.corp:70000");
+        bad.put("no_proxy", "example.com/8");
+        bad.put("NO_PROXY", "10.0.0.0/33");
+        bad.put("PDAGENTD_CA_FILE", notPem.toString());
         bad.put("PDAGENTD_SOURCE_ADDRESS", "no.such.host.invalid");
-        for (Map.Entry<String, String> e : bad.entrySet()) {
-            Path f = file("# line 1\nPDAGENTD_HTTPS_PORT: 0\n" + e.getKey() + ": \"" + e.getValue() + "\"\n");
-            Map<String, String> env = new HashMap<>();
-            if (e.getKey().equals("CELERY_BROKER_URL")) {
-                env.put("PDAGENTD_BROKER_URL", "");
-            }
-            if (e.getKey().equals("PDAGENTD_HTTPS_PORT")) {
-                f = file("# line 1\n\n" + e.getKey() + ": \"" + e.getValue() + "\"\n");
-            }
-            Path ff = f;
-            assertThatThrownBy(() -> load(ff, env)).as(e.getKey()).isInstanceOf(ConfigException.class)
-                    .hasMessageStartingWith(e.getKey()).hasMessageContaining(f + ":3");
-            // the same value from the environment names the variable
-            Path empty = file("");
-            assertThatThrownBy(() -> load(empty, Map.of(e.getKey(), e.getValue()))).as(e.getKey())
-                    .hasMessageStartingWith(e.getKey());
+        bad.put("PDAGENTD_API_TOKEN", "Bearer");
+        bad.put("PDAGENTD_WEBHOOK_DEST_URL", "mailto:ops@example.com");
+        bad.put("PDAGENTD_API_BASE_URL", "api.pagerduty.com");
+        bad.put("PDAGENTD_POLLING_INTERVAL_SECONDS", "0");
+        bad.put("PDAGENTD_GET_ALL_LOG_ENTRIES", "all");
+        bad.put("PDAGENTD_KEEP_ACTIVITY_SECONDS", "60");
+        bad.put("PDAGENTD_WEBHOOK_SERVICES_LIST", "PABC123");
+        bad.put("PDAGENTD_WEBHOOK_CONFIG_JSON", "[1]");
+        bad.put("PDAGENTD_WEBHOOK_FORMAT", "v9");
+        bad.put("PDAGENTD_WEBHOOK_SECRET", "s".repeat(5000));
+        bad.put("PDAGENTD_ACTIVITY_DB_URL", "jdbc:mysql://db/x");
+        bad.put("PDAGENTD_WEBHOOK_LOOKBACK_SECONDS", "99999999999");
+        bad.put("PDAGENTD_WEBHOOK_LEASE_SECONDS", "1");
+        bad.put("PDAGENTD_SCRUB_PII", "email,zip");
+        bad.put("PDAGENTD_RULES_FILE", dir.resolve("missing-rules.yaml").toString());
+        bad.put("PDAGENTD_PLUGINS_DIR", dir.resolve("missing-plugins").toString());
+        bad.put("PDAGENTD_PLUGIN_TIMEOUT_MILLIS", "0");
+        return bad;
+    }
+
+    /** As a start and check-config load it: every setting, then what the stages check at start. */
+    private AgentConfig checked(Path file, String key, String value) {
+        Map<String, String> e = new HashMap<>();
+        e.put(ConfigSources.CONFIG_FILE_VARIABLE, file.toString());
+        if (!key.equals("PDAGENTD_DATA_DIR")) {
+            e.put("PDAGENTD_DATA_DIR", dir.resolve("data").toString());
         }
+        if (value != null) {
+            e.put(key, value);
+        }
+        return io.pdaltagent.command.Settings.checked(ConfigSources.load(e, null));
+    }
+
+    @Test
+    void everyBadValueInTheFileNamesItsFileLineAndKey() throws Exception {
+        Map<String, String> bad = badValues();
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            String key = e.getKey();
+            String quoted = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(e.getValue());
+            // line 2 makes the pair of TLS files complete, so that the one on line 3 is what is refused
+            Path pair = dir.resolve("tls-pair/tls");
+            String other = switch (key) {
+                case "PDAGENTD_TLS_CERT_FILE" -> "PDAGENTD_TLS_KEY_FILE: " + pair.resolve("agent-key.pem");
+                case "PDAGENTD_TLS_KEY_FILE" -> "PDAGENTD_TLS_CERT_FILE: " + pair.resolve("agent-cert.pem");
+                case "PDAGENTD_HTTPS_PORT" -> "PDAGENTD_ADMIN_PORT: 0";
+                default -> "PDAGENTD_HTTPS_PORT: 0";
+            };
+            Path f = file("# line 1\n" + other + "\n" + key + ": " + quoted + "\n");
+            assertThatThrownBy(() -> checked(f, key, null)).as(key).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(f + ":3: " + key + ": ");
+            // the same value from the environment names the variable
+            Path rest = file(other + "\n");
+            assertThatThrownBy(() -> checked(rest, key, e.getValue())).as(key).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(key + ": ");
+        }
+    }
+
+    @Test
+    void everySettingTheAgentReadsHasABadValueInThatTest() throws Exception {
+        ConfigSources s = ConfigSources.load(Map.of("PDAGENTD_DATA_DIR", dir.toString()), null);
+        EnvConfig.load(s);
+        assertThat(badValues().keySet()).containsExactlyInAnyOrderElementsOf(s.effective().keySet());
+    }
+
+    @Test
+    void yamlListsBecomeCommaListsOrJsonAndAListOrMappingWhereOneValueBelongsIsRefused() throws Exception {
+        Path f = file("""
+                PDAGENTD_SCRUB_PII: [email, phone]
+                no_proxy:
+                  - localhost
+                  - 10.0.0.0/8
+                PDAGENTD_API_TOKEN: abcdefghijklmnopqrst
+                PDAGENTD_WEBHOOK_DEST_URL: http://127.0.0.1:9/hook
+                PDAGENTD_WEBHOOK_SERVICES_LIST: [PABC123, PDEF456]
+                PDAGENTD_WEBHOOK_CONFIG_JSON: {team: ops}
+                NO_PROXY: []
+                """);
+        AgentConfig c = load(f, Map.of());
+        assertThat(c.transform().scrubPii()).containsExactlyInAnyOrder("email", "phone");
+        assertThat(c.outbound().proxyVariables()).containsEntry("no_proxy", "localhost,10.0.0.0/8")
+                .as("an empty list is unset").doesNotContainKey("NO_PROXY");
+        assertThat(c.webhook().serviceIds()).as("the JSON-valued settings take the list as JSON").containsExactly("PABC123", "PDEF456");
+        assertThat(c.webhook().configJson()).isEqualTo("{\"team\":\"ops\"}");
+
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("PDAGENTD_HTTP_PORT: [8080, 8081]", "PDAGENTD_HTTP_PORT: takes a single value, not a list");
+        refused.put("HTTPS_PROXY: {host: proxy, port: 3128}", "HTTPS_PROXY: takes a single value, not a mapping");
+        refused.put("PDAGENTD_DEBUG: {a: b}", "PDAGENTD_DEBUG: takes a single value, not a mapping");
+        refused.put("NO_PROXY: {localhost: true}", "NO_PROXY: takes a list (a comma list, or a YAML list), not a mapping");
+        refused.put("NO_PROXY: [[localhost]]", "NO_PROXY: every element of the list must be a single value, not [\"localhost\"]");
+        refused.put("PDAGENTD_SCRUB_PII: [email, zip]", "PDAGENTD_SCRUB_PII: 'zip' is no category");
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            Path bad = file("PDAGENTD_HTTPS_PORT: 0\n" + e.getKey() + "\n");
+            assertThatThrownBy(() -> load(bad, Map.of())).as(e.getKey()).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(bad + ":2: " + e.getValue());
+        }
+    }
+
+    @Test
+    void aBadProxyInTheFileNamesTheFileAndLineAtCheckAndAtStart() throws Exception {
+        Path f = file("PDAGENTD_HTTPS_PORT: 0\n\nHTTPS_PROXY: http://proxy.example:31x8\n");
+        assertThat(load(f, Map.of()).outbound().proxyVariables()).as("the value is read as text")
+                .containsEntry("HTTPS_PROXY", "http://proxy.example:31x8");
+        assertThatThrownBy(() -> checked(f, "HTTPS_PROXY", null)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(f + ":3: HTTPS_PROXY: ").hasMessageContaining("31x8");
+        // a start refuses it with the same words
+        ConfigSources s = ConfigSources.load(Map.of(ConfigSources.CONFIG_FILE_VARIABLE, f.toString(),
+                "PDAGENTD_DATA_DIR", dir.resolve("data").toString()), null);
+        AgentConfig config = EnvConfig.load(s);
+        assertThatThrownBy(() -> io.pdaltagent.Agent.start(config, java.time.Clock.systemUTC()))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(s.locate((ConfigException) e)).hasMessageStartingWith(f + ":3: HTTPS_PROXY: "));
     }
 
     @Test

@@ -85,7 +85,7 @@ class SecurityEnvConfigTest {
                 "PDAGENTD_ADMIN_TLS_KEY_FILE", "/k.pem").admin().tls();
         assertThat(own).isEqualTo(new AgentConfig.AdminTls(true, Path.of("/c.pem"), Path.of("/k.pem")));
         assertThatThrownBy(() -> load("PDAGENTD_ADMIN_TLS", "true", "PDAGENTD_ADMIN_TLS_CERT_FILE", "/c.pem"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("go together");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("set both or neither");
         assertThatThrownBy(() -> load("PDAGENTD_ADMIN_TLS_CERT_FILE", "/c.pem", "PDAGENTD_ADMIN_TLS_KEY_FILE", "/k.pem"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("PDAGENTD_ADMIN_TLS");
     }

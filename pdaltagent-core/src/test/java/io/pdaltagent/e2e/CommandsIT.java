@@ -44,10 +44,10 @@ class CommandsIT {
         Map<String, String> env = Map.of("PDAGENTD_CONFIG_FILE", yaml.toString(), "PDAGENTD_DATA_DIR", dir.resolve("data").toString());
         Run check = pdagentd(env, "check-config");
         assertThat(check.code()).isEqualTo(2);
-        assertThat(check.err()).isEqualTo("pdagentd: PDAGENTD_QUEUE_MAX_EVENTS (" + yaml + ":2): 'lots' is not a whole number\n");
+        assertThat(check.err()).isEqualTo("pdagentd: " + yaml + ":2: PDAGENTD_QUEUE_MAX_EVENTS: 'lots' is not a whole number\n");
         Run start = pdagentd(env);
         assertThat(start.code()).isEqualTo(2);
-        assertThat(start.err()).endsWith("pdagentd: PDAGENTD_QUEUE_MAX_EVENTS (" + yaml + ":2): 'lots' is not a whole number\n");
+        assertThat(start.err()).endsWith("pdagentd: " + yaml + ":2: PDAGENTD_QUEUE_MAX_EVENTS: 'lots' is not a whole number\n");
 
         Files.writeString(yaml, "PDAGENTD_HTTPS_PORT: 0\nPDAGENTD_QUEUE_MAX_EVENTS: 5000\n");
         assertThat(pdagentd(env, "check-config").code()).isZero();

@@ -76,7 +76,7 @@ class ImportPdagentIT {
     }
 
     @Test
-    void pendingEventsAreDeliveredOnceInOrderDeadOnesStayDeadAndARerunImportsNothing() throws Exception {
+    void pendingEventsAreDeliveredOnceInOrderDeadOnesStayDeadUntilRetriedAndARerunImportsNothing() throws Exception {
         pd = FakePagerDuty.builder().start();
         Path pdagent = dir.resolve("var-lib-pdagent");
         Path pdq = Files.createDirectories(pdagent.resolve("outqueue").resolve("pdq"));
@@ -110,14 +110,13 @@ class ImportPdagentIT {
         Run first = importPdagent(pdagent.toString(), "--conf", conf.toString());
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains("Imported 4 pending event(s) from " + pdq)
-                .contains("Kept 1 dead event(s) as dead in " + dataDir().resolve("pdagent-import/dead"))
+                .contains("Kept 1 dead event(s) as dead: the agent queues them as dead events")
                 .contains("Left 1 delivered record(s) (suc_) and 1 unfinished enqueue(s) (tmp_)")
                 .contains("PDAGENTD_SOURCE_ADDRESS: 127.0.0.1 (added to " + yaml + ")")
                 .contains("send_interval_secs = 10: not carried over (this agent delivers each event as soon as it is queued)")
                 .contains("log_level = info: not carried over");
         assertThat(names(pdq)).containsExactlyInAnyOrder("dequeue.lock", "suc_" + (T0 - 120_000) + "_" + KEY1 + ".txt",
                 "tmp_" + (T0 + 4) + "_" + KEY1 + ".txt");
-        assertThat(names(dataDir().resolve("pdagent-import/dead"))).containsExactly("err_" + (T0 - 60_000) + "_" + KEY2 + ".txt");
         assertThat(Files.readString(yaml)).contains("PDAGENTD_SOURCE_ADDRESS: \"127.0.0.1\"");
 
         Run again = importPdagent(pdagent.toString(), "--conf", conf.toString());
@@ -127,6 +126,11 @@ class ImportPdagentIT {
 
         agent = new AgentProcess(agentEnv(yaml), dir.resolve("agent.log")).startAndAwaitHealthy();
         await().atMost(Duration.ofSeconds(60)).until(() -> succeeded() == 4);
+        // PagerDuty Agent's dead event is dead here, with where it came from
+        await().atMost(Duration.ofSeconds(30)).until(() -> status().path("totals").path("dead").asInt() == 1);
+        Run list = pdQueue("list");
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(list.out()).contains(KEY2, "bad-1", "dead in PagerDuty Agent (err_" + (T0 - 60_000) + "_" + KEY2 + ".txt)");
         assertThat(pd.accepted(KEY1)).extracting(ReceivedEvent::eventAction, ReceivedEvent::dedupKey).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("trigger", "disk-1"),
                 org.assertj.core.groups.Tuple.tuple("acknowledge", "disk-1"),
@@ -142,9 +146,17 @@ class ImportPdagentIT {
         // a run while the agent runs: nothing new, nothing twice
         Run third = importPdagent(pdagent.toString(), "--conf", conf.toString());
         assertThat(third.out()).contains("Imported 0 pending event(s)");
-        assertThat(status().path("totals").toString()).startsWith("{\"pending\":0,\"succeeded\":4,\"dead\":0");
+        assertThat(third.out()).contains("Kept 0 dead event(s)");
+        assertThat(status().path("totals").toString()).startsWith("{\"pending\":0,\"succeeded\":4,\"dead\":1");
         assertThat(pd.acceptedCount()).isEqualTo(4);
         assertThat(pd.accepted()).extracting(ReceivedEvent::dedupKey).doesNotContain("bad-1", "old-1");
+
+        // retried like any dead event: delivered once
+        Run retry = pdQueue("retry", "-k", KEY2);
+        assertThat(retry.out()).isEqualTo("1 event(s) set up for retry.\n");
+        await().atMost(Duration.ofSeconds(60)).until(() -> succeeded() == 5);
+        assertThat(pd.accepted()).extracting(ReceivedEvent::dedupKey).containsOnlyOnce("bad-1").doesNotContain("old-1");
+        assertThat(pd.acceptedCount()).isEqualTo(5);
     }
 
     @Test
@@ -209,18 +221,28 @@ class ImportPdagentIT {
         return status().path("totals").path("succeeded").asInt();
     }
 
+    /** bin/pd-queue with only the data dir known, as a user runs it. */
+    private Run pdQueue(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(AgentProcess.projectRoot().resolve("bin/pd-queue").toString());
+        cmd.addAll(List.of(args));
+        return run(cmd, Map.of());
+    }
+
     private Run importPdagent(String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(AgentProcess.projectRoot().resolve("bin/pdagentd").toString());
         cmd.add("import-pdagent");
         cmd.addAll(List.of(args));
+        String file = Files.exists(dir.resolve("pdaltagent.yaml")) ? dir.resolve("pdaltagent.yaml").toString() : "/dev/null";
+        return run(cmd, Map.of("PDAGENTD_CONFIG_FILE", file));
+    }
+
+    private Run run(List<String> cmd, Map<String, String> extraEnv) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("PDAGENTD_"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("PDAGENTD_") || k.startsWith("PDQUEUE_"));
         pb.environment().put("PDAGENTD_DATA_DIR", dataDir().toString());
-        pb.environment().put("PDAGENTD_CONFIG_FILE", dir.resolve("pdaltagent.yaml").toString());
-        if (!Files.exists(dir.resolve("pdaltagent.yaml"))) {
-            pb.environment().put("PDAGENTD_CONFIG_FILE", "/dev/null");
-        }
+        pb.environment().putAll(extraEnv);
         Path out = Files.createTempFile(dir, "imp", ".out");
         Path err = Files.createTempFile(dir, "imp", ".err");
         pb.redirectOutput(out.toFile());
@@ -229,7 +251,7 @@ class ImportPdagentIT {
         p.getOutputStream().close();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("import-pdagent did not finish within 120 s");
+            throw new AssertionError(String.join(" ", cmd) + " did not finish within 120 s");
         }
         String errText = Files.readString(err).replace("pdaltagent: building (first use or sources changed)...\n", "");
         return new Run(p.exitValue(), Files.readString(out), errText);

@@ -49,15 +49,53 @@ class PdagentImportTest {
         PdagentImport.Report r = new PdagentImport(PdagentQueueDir.locate(dir.resolve("pdagent")), dir.resolve("data"), false).run();
         assertThat(r.imported()).isEqualTo(2);
         assertThat(r.unusable()).isEqualTo(1);
-        assertThat(r.notes()).singleElement().asString().contains("not a JSON object");
+        assertThat(r.notes()).singleElement().asString().contains("not a JSON object; queued as a dead event");
         List<JsonNode> spooled = spool();
         assertThat(spooled).extracting(n -> n.get("path").asText())
-                .containsExactly("/generic/2010-04-15/create_event.json", "/v2/enqueue");
+                .containsExactly("/generic/2010-04-15/create_event.json", "/v2/enqueue", "/generic/2010-04-15/create_event.json");
         assertThat(JSON.readTree(spooled.get(0).get("body").asText()).get("incident_key").asText()).isEqualTo("i1");
         String assigned = JSON.readTree(spooled.get(1).get("body").asText()).get("dedup_key").asText();
         assertThat(assigned).startsWith("pdagent-").hasSize("pdagent-".length() + 32);
         assertThat(spooled.get(0).get("queued_at").asText()).isEqualTo("2023-11-14T22:13:20.001Z");
-        assertThat(dir.resolve("data/pdagent-import/dead/pdq_1700000000003_" + K + ".txt")).hasContent("not json");
+        // a file that is no event becomes a dead event, its bytes as they were
+        JsonNode broken = spooled.get(2);
+        assertThat(broken.get("body").asText()).isEqualTo("not json");
+        assertThat(broken.get("dead").asText()).isEqualTo("pending in PagerDuty Agent (pdq_1700000000003_" + K
+                + ".txt) but not an event: not a JSON object");
+        assertThat(broken.get("ordering_key").asText()).isEqualTo(K);
+        assertThat(dir.resolve("data/pdagent-import/dead")).doesNotExist();
+    }
+
+    @Test
+    void deadEventsBecomeDeadRecordsOnceAndOnlyTooLargeFilesAreSetAside() throws Exception {
+        Path q = pdq();
+        Files.writeString(q.resolve("err_1700000000001_" + K + ".txt"),
+                "{\"event_type\":\"trigger\",\"service_key\":\"" + K + "\",\"description\":\"refused long ago\"}");
+        Files.writeString(q.resolve("err_1700000000002_" + K + ".txt"), "x".repeat(PdagentImport.MAX_EVENT_BYTES + 1));
+        Files.writeString(q.resolve("pdq_1700000000003_" + K + ".txt"),
+                "{\"event_type\":\"resolve\",\"incident_key\":\"i1\",\"service_key\":\"" + K + "\"}");
+        PdagentImport.Report r = new PdagentImport(PdagentQueueDir.locate(dir.resolve("pdagent")), dir.resolve("data"), false).run();
+        assertThat(r.imported()).isEqualTo(1);
+        assertThat(r.dead()).isEqualTo(1);
+        assertThat(r.setAside()).isEqualTo(1);
+        assertThat(r.notes()).singleElement().asString().contains("err_1700000000002_" + K + ".txt: dead, and larger than");
+        List<JsonNode> spooled = spool();
+        assertThat(spooled).hasSize(2);
+        JsonNode dead = spooled.stream().filter(n -> n.has("dead")).findFirst().orElseThrow();
+        assertThat(dead.get("dead").asText()).startsWith("dead in PagerDuty Agent (err_1700000000001_" + K + ".txt)");
+        assertThat(dead.get("ordering_key").asText()).isEqualTo(K);
+        assertThat(JSON.readTree(dead.get("body").asText()).get("incident_key").asText())
+                .as("a dead trigger gets its stable key too, for the day it is retried").startsWith("pdagent-");
+        assertThat(dir.resolve("data/pdagent-import/dead/err_1700000000002_" + K + ".txt")).exists();
+        assertThat(q).isEmptyDirectory();
+
+        // a re-run after the crash that left the dead file behind imports nothing twice
+        Files.writeString(q.resolve("err_1700000000001_" + K + ".txt"), "{}");
+        PdagentImport.Report again = new PdagentImport(PdagentQueueDir.locate(dir.resolve("pdagent")), dir.resolve("data"), false).run();
+        assertThat(again.dead()).isZero();
+        assertThat(again.skipped()).isEqualTo(1);
+        assertThat(spool()).hasSize(2);
+        assertThat(q).isEmptyDirectory();
     }
 
     @Test
