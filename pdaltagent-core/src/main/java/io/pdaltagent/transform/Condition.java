@@ -1,6 +1,7 @@
 package io.pdaltagent.transform;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
@@ -29,7 +30,12 @@ final class Condition {
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
             .addVar("event", MapType.create(SimpleType.STRING, SimpleType.DYN))
             .build();
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    /**
+     * The runtime's options, stated so that {@link FastCondition} follows the same ones (e.g.
+     * {@code matches} finds a partial match): CEL's standard runtime's own, {@code CelOptions.current()}.
+     */
+    static final CelOptions OPTIONS = CelOptions.current().build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
     /** Longer expressions are no condition a person maintains; a limit on every input. */
     static final int MAX_EXPRESSION_LENGTH = 4096;
 
@@ -74,7 +80,7 @@ final class Condition {
         return fast != null;
     }
 
-    /** The direct checks' answer alone ({@link FastCondition#UNKNOWN} without them): for tests. */
+    /** The direct checks' answer alone: {@link FastCondition#UNKNOWN} without them, or when CEL must decide. */
     int fastAnswer(ObjectNode event) {
         return fast == null ? FastCondition.UNKNOWN : fast.test(event);
     }

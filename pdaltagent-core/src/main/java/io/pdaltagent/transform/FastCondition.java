@@ -12,8 +12,9 @@ import java.util.Set;
  * The common, simple shapes of a rule's CEL condition compiled into direct checks on the event's
  * JSON tree, so that most rules never reach CEL's interpreter: {@code path == 'text'} (and
  * {@code !=}, either side), {@code path == true}, {@code path in ['a', 'b']},
- * {@code path.startsWith/endsWith/contains('text')}, {@code has(path.field)}, and {@code &&},
- * {@code ||}, {@code !} of those, where a path is {@code event.a.b…}.
+ * {@code path.startsWith/endsWith/contains('text')}, {@code path.matches('regex')},
+ * {@code size(path) < 10} (any comparison with an integer), {@code has(path.field)}, and
+ * {@code &&}, {@code ||}, {@code !} of those, where a path is {@code event.a.b…}.
  *
  * <p><b>Never a different answer than CEL.</b> Each check answers only in the case it is sure of
  * (the path leads through objects to a string, or to a boolean for a boolean literal, or to an
@@ -122,6 +123,55 @@ final class FastCondition {
         }
     }
 
+    /**
+     * {@code path.matches('regex')} (or {@code matches(path, 'regex')}): the pattern compiled once, by
+     * the engine and with the options CEL's runtime uses (RE2/J; a partial match when
+     * {@link Condition#OPTIONS} say so), where CEL compiles it again on every evaluation.
+     */
+    private record Matches(String[] path, com.google.re2j.Pattern regex, boolean partial) implements Node {
+        public int eval(ObjectNode event) {
+            JsonNode v = resolve(event, path);
+            if (v == null || !v.isTextual()) {
+                return UNKNOWN;
+            }
+            com.google.re2j.Matcher m = regex.matcher(v.textValue());
+            return (partial ? m.find() : m.matches()) ? TRUE : FALSE;
+        }
+    }
+
+    private enum Comparison { LESS, LESS_OR_EQUAL, GREATER, GREATER_OR_EQUAL, EQUALS, NOT_EQUALS }
+
+    /**
+     * {@code size(path) OP n} for an integer literal {@code n} (either side, or {@code path.size()}):
+     * the size of a string in code points, as CEL counts it, or of a list. Other types are CEL's to
+     * decide.
+     */
+    private record SizeCheck(String[] path, Comparison op, long literal) implements Node {
+        public int eval(ObjectNode event) {
+            JsonNode v = resolve(event, path);
+            long size;
+            if (v == null) {
+                return UNKNOWN;
+            } else if (v.isTextual()) {
+                String s = v.textValue();
+                size = s.codePointCount(0, s.length());
+            } else if (v.isArray()) {
+                size = v.size();
+            } else {
+                return UNKNOWN;
+            }
+            boolean r = switch (op) {
+                case LESS -> size < literal;
+                case LESS_OR_EQUAL -> size <= literal;
+                case GREATER -> size > literal;
+                case GREATER_OR_EQUAL -> size >= literal;
+                case EQUALS -> size == literal;
+                case NOT_EQUALS -> size != literal;
+            };
+            return r ? TRUE : FALSE;
+        }
+    }
+
     private final Node root;
 
     private FastCondition(Node root) {
@@ -180,8 +230,14 @@ final class FastCondition {
                 Node inner = args.size() == 1 ? node(args.get(0)) : null;
                 yield inner == null ? null : new Not(inner);
             }
-            case "_==_" -> equality(args, false);
-            case "_!=_" -> equality(args, true);
+            case "_==_" -> size(args, Comparison.EQUALS) != null ? size(args, Comparison.EQUALS) : equality(args, false);
+            case "_!=_" -> size(args, Comparison.NOT_EQUALS) != null ? size(args, Comparison.NOT_EQUALS)
+                    : equality(args, true);
+            case "_<_" -> size(args, Comparison.LESS);
+            case "_<=_" -> size(args, Comparison.LESS_OR_EQUAL);
+            case "_>_" -> size(args, Comparison.GREATER);
+            case "_>=_" -> size(args, Comparison.GREATER_OR_EQUAL);
+            case "matches" -> args.size() == 2 ? matches(path(args.get(0)), string(args.get(1))) : null;
             case "@in" -> in(args);
             default -> null;
         };
@@ -209,6 +265,7 @@ final class FastCondition {
             case "startsWith" -> new StringCheck(path, StringTest.STARTS_WITH, literal);
             case "endsWith" -> new StringCheck(path, StringTest.ENDS_WITH, literal);
             case "contains" -> new StringCheck(path, StringTest.CONTAINS, literal);
+            case "matches" -> matches(path, literal);
             default -> null;
         };
     }
@@ -232,6 +289,62 @@ final class FastCondition {
             case BOOLEAN_VALUE -> new BoolCheck(path, k.booleanValue(), negated);
             default -> null;
         };
+    }
+
+    /** A regex the fast path can run as CEL would, or null (an invalid or oversized one: CEL says why). */
+    private static Node matches(String[] path, String regex) {
+        if (path == null || regex == null) {
+            return null;
+        }
+        com.google.re2j.Pattern p;
+        try {
+            p = com.google.re2j.Pattern.compile(regex);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            return null;
+        }
+        int max = Condition.OPTIONS.maxRegexProgramSize();
+        if (max >= 0 && p.programSize() > max) {
+            return null;
+        }
+        return new Matches(path, p, Condition.OPTIONS.enableRegexPartialMatch());
+    }
+
+    /** {@code size(path) OP n} or {@code n OP size(path)} (the operator mirrored), or null. */
+    private static Node size(List<CelExpr> args, Comparison op) {
+        if (args.size() != 2) {
+            return null;
+        }
+        String[] path = sizePath(args.get(0));
+        Long literal = integer(args.get(1));
+        if (path == null || literal == null) {
+            path = sizePath(args.get(1));
+            literal = integer(args.get(0));
+            op = switch (op) {
+                case LESS -> Comparison.GREATER;
+                case LESS_OR_EQUAL -> Comparison.GREATER_OR_EQUAL;
+                case GREATER -> Comparison.LESS;
+                case GREATER_OR_EQUAL -> Comparison.LESS_OR_EQUAL;
+                case EQUALS, NOT_EQUALS -> op;
+            };
+        }
+        return path == null || literal == null ? null : new SizeCheck(path, op, literal);
+    }
+
+    /** The path of {@code size(path)} or {@code path.size()}, or null. */
+    private static String[] sizePath(CelExpr e) {
+        if (e.getKind() != CelExpr.ExprKind.Kind.CALL || !e.call().function().equals("size")) {
+            return null;
+        }
+        CelExpr.CelCall c = e.call();
+        if (c.target().isPresent()) {
+            return c.args().isEmpty() ? path(c.target().get()) : null;
+        }
+        return c.args().size() == 1 ? path(c.args().get(0)) : null;
+    }
+
+    private static Long integer(CelExpr e) {
+        return e.getKind() == CelExpr.ExprKind.Kind.CONSTANT
+                && e.constant().getKind() == CelConstant.Kind.INT64_VALUE ? e.constant().int64Value() : null;
     }
 
     private static Node in(List<CelExpr> args) {

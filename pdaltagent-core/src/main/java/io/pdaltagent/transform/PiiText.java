@@ -59,18 +59,49 @@ final class PiiText {
     private static final Pattern IPV4_TAIL = Pattern.compile("(?:\\d{1,3}\\.){3}\\d{1,3}");
 
     /** Digits a category needs at the least before its pattern is tried. */
-    private static final int MIN_PHONE_DIGITS = 7;
-    private static final int MIN_CARD_DIGITS = 13;
+    private static final int MIN_PHONE_DIGITS = PiiShapes.MIN_PHONE_DIGITS;
+    private static final int MIN_CARD_DIGITS = PiiShapes.MIN_CARD_DIGITS;
     private static final int MIN_SSN_DIGITS = 9;
     private static final int MIN_IBAN_LENGTH = 15;
     private static final int MAX_IBAN_LENGTH = 34;
     /** How card numbers are printed when grouped: 4-4-4-4 (and 19-digit 4-4-4-4-3), Amex 4-6-5, Diners 4-6-4. */
     private static final Set<String> CARD_GROUPINGS = Set.of("4,4,4,4", "4,4,4,4,3", "4,6,5", "4,6,4", "4,4,4,1");
 
-    private final Set<PiiCategory> categories;
+    /** In {@link PiiCategory}'s order, the order of the scrub. */
+    private final PiiCategory[] categories;
+
+    /**
+     * ASCII characters the scan only needs to see go by (they are no digit, no run separator
+     * {@code space - . ( ) +}, no {@code @ :}, no {@code x} of "box", no capital); every character
+     * above ASCII is one too.
+     */
+    private static final boolean[] PLAIN = new boolean[128];
+
+    /** ASCII letters and digits, as {@link Character#isLetterOrDigit} says of them. */
+    private static final boolean[] ASCII_WORD = new boolean[128];
+
+    static {
+        for (char c = 0; c < PLAIN.length; c++) {
+            ASCII_WORD[c] = Character.isLetterOrDigit(c);
+            PLAIN[c] = !(c >= '0' && c <= '9' || " -.()+@:xX".indexOf(c) >= 0 || isUpper(c));
+        }
+    }
+
+    /** False only in the test that checks the shape tests against trying every token start. */
+    private final boolean shapeTests;
 
     PiiText(Set<PiiCategory> categories) {
-        this.categories = EnumSet.copyOf(categories);
+        this(categories, true);
+    }
+
+    /** With {@code shapeTests} false, every pattern is tried at every token start (slower, same result). */
+    PiiText(Set<PiiCategory> categories, boolean shapeTests) {
+        this.categories = EnumSet.copyOf(categories).toArray(PiiCategory[]::new);
+        this.shapeTests = shapeTests;
+    }
+
+    private PiiShapes.Start shape(PiiShapes.Start start) {
+        return shapeTests ? start : (s, i) -> true;
     }
 
     /** {@code s} with every finding replaced by its placeholder; {@code s} itself when there is none. */
@@ -87,16 +118,22 @@ final class PiiText {
         int run = 0; // digits in the current run of digits and single separators
         int maxRun = 0;
         char prev = 0;
-        int n = s.length();
+        char[] a = s.toCharArray(); // read from an array: no index or coder check per character
+        int n = a.length;
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
+            char c = a[i];
+            if (c >= PLAIN.length || PLAIN[c]) {
+                run = 0; // most characters: no category looks at them, and they end a run of digits
+                prev = c;
+                continue;
+            }
             if (c >= '0' && c <= '9') {
                 digits++;
                 run++;
                 if (run > maxRun) {
                     maxRun = run;
                 }
-                if (i >= 3 && prev >= '0' && prev <= '9' && isUpper(s.charAt(i - 2)) && isUpper(s.charAt(i - 3))) {
+                if (i >= 3 && prev >= '0' && prev <= '9' && isUpper(a[i - 2]) && isUpper(a[i - 3])) {
                     ibanStart = true;
                 }
             } else {
@@ -113,11 +150,11 @@ final class PiiText {
                         }
                     }
                     case '.' -> dots++;
-                    case '-' -> dash |= ssnShapeAt(s, i);
-                    case 'x', 'X' -> box |= i >= 2 && (s.charAt(i - 1) | 0x20) == 'o' && (s.charAt(i - 2) | 0x20) == 'b';
+                    case '-' -> dash |= PiiShapes.ssnShapeAt(s, i);
+                    case 'x', 'X' -> box |= i >= 2 && (a[i - 1] | 0x20) == 'o' && (a[i - 2] | 0x20) == 'b';
                     default -> {
-                        if (isUpper(c) && prev == ' ' && i >= 2 && (Character.isDigit(s.charAt(i - 2))
-                                || i >= 3 && isUpper(s.charAt(i - 2)) && Character.isDigit(s.charAt(i - 3)))) { // 221B Baker
+                        if (isUpper(c) && prev == ' ' && i >= 2 && (Character.isDigit(a[i - 2])
+                                || i >= 3 && isUpper(a[i - 2]) && Character.isDigit(a[i - 3]))) { // 221B Baker
                             streetStart = true;
                         }
                     }
@@ -133,37 +170,19 @@ final class PiiText {
             out = switch (c) {
                 case EMAIL -> at ? replace(out, EMAIL, c, null) : out;
                 case IPV6 -> doubleColon || colons >= 7 ? replace(out, IPV6, c, PiiText::isIpv6) : out;
-                case IP -> dots >= 3 && digits >= 4 ? replaceAtTokens(out, IPV4, c, PiiText::isIpv4) : out;
+                case IP -> dots >= 3 && digits >= 4 ? replaceAtTokens(out, IPV4, c, shape(PiiShapes::ipv4At), PiiText::isIpv4) : out;
                 case IBAN -> ibanStart && digits >= 2 ? replace(out, IBAN, c, PiiText::isIban) : out;
-                case CREDIT_CARD -> maxRun >= MIN_CARD_DIGITS ? replaceAtTokens(out, CARD, c, PiiText::isCard) : out;
-                case SSN -> dash && digits >= MIN_SSN_DIGITS ? replaceAtTokens(out, SSN, c, PiiText::isSsn) : out;
-                case PHONE -> maxRun >= MIN_PHONE_DIGITS ? replaceAtTokens(out, PHONE, c, PiiText::isPhone) : out;
+                case CREDIT_CARD -> maxRun >= MIN_CARD_DIGITS
+                        ? replaceAtTokens(out, CARD, c, shape(PiiShapes::cardAt), PiiText::isCard) : out;
+                case SSN -> dash && digits >= MIN_SSN_DIGITS ? replaceAtTokens(out, SSN, c, shape(PiiShapes::ssnAt), PiiText::isSsn) : out;
+                case PHONE -> maxRun >= MIN_PHONE_DIGITS
+                        ? replaceAtTokens(out, PHONE, c, shape(PiiShapes::phoneAt), PiiText::isPhone) : out;
                 case PO_BOX -> box && digits > 0 ? replace(out, PO_BOX, c, null) : out;
-                case STREET_ADDRESS -> streetStart ? replaceAtTokens(out, STREET, c, null) : out;
+                case STREET_ADDRESS -> streetStart && (!shapeTests || PiiShapes.hasStreetType(out))
+                        ? replaceAtTokens(out, STREET, c, shape(PiiShapes::streetAt), null) : out;
             };
         }
         return out;
-    }
-
-    /** True when {@code s} has {@code ddd-dd-dddd} with its first dash at {@code i}. */
-    private static boolean ssnShapeAt(String s, int i) {
-        if (i < 3 || i + 8 > s.length()) {
-            return false;
-        }
-        if (s.charAt(i + 3) != '-') {
-            return false; // the cheap test first: most dashes (dates, UUIDs, names) end here
-        }
-        return digitsIn(s, i - 3, i) && digitsIn(s, i + 1, i + 3) && digitsIn(s, i + 4, i + 8);
-    }
-
-    /** True when {@code s[from, to)} is all digits. Called on every dash: no allocation. */
-    private static boolean digitsIn(String s, int from, int to) {
-        for (int k = from; k < to; k++) {
-            if (!Character.isDigit(s.charAt(k))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isUpper(char c) {
@@ -177,11 +196,12 @@ final class PiiText {
 
     /**
      * Like {@link #replace} for the patterns that start with a digit, {@code +} or {@code (} at the
-     * start of a token: tries the pattern only at such positions (anchored there, its look-behind
-     * seeing the text before), instead of at every position of the string.
+     * start of a token: tries the pattern only at such positions where {@code start} (its shape
+     * there, see {@link PiiShapes}) holds, anchored there, its look-behind seeing the text before,
+     * instead of at every position of the string. No matcher is made for a string without one.
      */
-    private static String replaceAtTokens(String s, Pattern p, PiiCategory c, Check check) {
-        Matcher m = p.matcher(s).useTransparentBounds(true).useAnchoringBounds(false);
+    private static String replaceAtTokens(String s, Pattern p, PiiCategory c, PiiShapes.Start start, Check check) {
+        Matcher m = null;
         StringBuilder b = null;
         int last = 0;
         int n = s.length();
@@ -192,10 +212,16 @@ final class PiiText {
             }
             if (i > 0) {
                 char before = s.charAt(i - 1);
-                if (Character.isLetterOrDigit(before) || before == '_' || before == '.' || before == '-' || before == ':'
+                if ((before < 128 ? ASCII_WORD[before] : Character.isLetterOrDigit(before)) || before == '_' || before == '.' || before == '-' || before == ':'
                         || before == '/' || before == '@' || before == '+' || before == '(') {
                     continue; // inside a token: no candidate starts here
                 }
+            }
+            if (!start.at(s, i)) {
+                continue;
+            }
+            if (m == null) {
+                m = p.matcher(s).useTransparentBounds(true).useAnchoringBounds(false);
             }
             m.region(i, n);
             if (m.lookingAt() && (check == null || check.test(m))) {
@@ -233,10 +259,24 @@ final class PiiText {
         return b.append(s, last, s.length()).toString();
     }
 
+    /** Four octets (the pattern's {@code d.d.d.d}, 1 to 3 digits each) of 0 to 255 without a leading zero. */
     private static boolean isIpv4(Matcher m) {
-        for (String part : m.group().split("\\.")) {
-            if (part.length() > 1 && part.charAt(0) == '0' || Integer.parseInt(part) > 255) {
-                return false; // 010.1.1.1 is no address people write; 300.1.1.1 is none at all
+        String g = m.group();
+        int octet = 0;
+        int len = 0;
+        boolean leadingZero = false;
+        for (int i = 0; i <= g.length(); i++) {
+            char c = i < g.length() ? g.charAt(i) : '.';
+            if (c == '.') {
+                if (len > 1 && leadingZero || octet > 255) {
+                    return false; // 010.1.1.1 is no address people write; 300.1.1.1 is none at all
+                }
+                octet = 0;
+                len = 0;
+            } else {
+                leadingZero = len == 0 ? c == '0' : leadingZero;
+                octet = octet * 10 + (c - '0');
+                len++;
             }
         }
         return true;

@@ -25,6 +25,8 @@ final class RuleSet {
     private final List<Rule> rules;
     private final List<MaintenanceWindow> windows;
     private final ConcurrentMap<String, AtomicLong> lastFailureLog = new ConcurrentHashMap<>();
+    /** The counters of the stats map last used (one map per rules stage); see {@link #counters}. */
+    private volatile Counters counters;
 
     RuleSet(List<Rule> rules, List<MaintenanceWindow> windows) {
         this.rules = List.copyOf(rules);
@@ -42,29 +44,24 @@ final class RuleSet {
     /**
      * Applies the rules and windows to {@code e} at {@code now}, counting into {@code stats} (by name).
      *
+     * @param now the time, for the windows (may be null when there is none)
      * @param trace when not null, told of each rule that matched and what it did (check-rules)
      */
     void apply(TransformEvent e, Instant now, Map<String, RuleStats> stats, List<String> trace) {
-        Map<String, Object> activation = null;
-        for (Rule rule : rules) {
+        Counters counters = counters(stats);
+        long t0 = System.nanoTime(); // one clock read per rule: each rule's end is the next one's start
+        for (int i = 0; i < rules.size(); i++) {
             if (e.stopped() || e.suppressedBy() != null) {
                 break;
             }
-            RuleStats s = stats.computeIfAbsent(rule.name(), n -> new RuleStats());
-            long t0 = System.nanoTime();
+            Rule rule = rules.get(i);
+            RuleStats s = counters.rules[i];
             boolean matched;
-            if (rule.condition() == Condition.ALWAYS) {
-                matched = true;
-            } else {
-                if (activation == null) {
-                    activation = Condition.activation(e.event());
-                }
-                try {
-                    matched = rule.condition().test(e.event(), activation);
-                } catch (Condition.ConditionException ex) {
-                    matched = false;
-                    failed(rule.name(), s, "its condition could not be evaluated: " + ex.getMessage(), trace);
-                }
+            try {
+                matched = holds(rule.condition(), e);
+            } catch (Condition.ConditionException ex) {
+                matched = false;
+                failed(rule.name(), s, "its condition could not be evaluated: " + ex.getMessage(), trace);
             }
             if (matched) {
                 s.matched.increment();
@@ -84,28 +81,23 @@ final class RuleSet {
             } else if (trace != null) {
                 trace.add("rule " + rule.name() + " did not match");
             }
-            s.nanos.add(System.nanoTime() - t0);
+            long t1 = System.nanoTime();
+            s.nanos.add(t1 - t0);
+            t0 = t1;
         }
-        for (MaintenanceWindow w : windows) {
+        for (int i = 0; i < windows.size(); i++) {
             if (e.suppressedBy() != null) {
                 break;
             }
-            RuleStats s = stats.computeIfAbsent(w.name(), n -> new RuleStats());
-            long t0 = System.nanoTime();
+            MaintenanceWindow w = windows.get(i);
+            RuleStats s = counters.windows[i];
             if (w.isOpen(now)) {
                 boolean matched;
-                if (w.condition() == Condition.ALWAYS) {
-                    matched = true;
-                } else {
-                    if (activation == null) {
-                        activation = Condition.activation(e.event());
-                    }
-                    try {
-                        matched = w.condition().test(e.event(), activation);
-                    } catch (Condition.ConditionException ex) {
-                        matched = false;
-                        failed(w.name(), s, "its condition could not be evaluated: " + ex.getMessage(), trace);
-                    }
+                try {
+                    matched = holds(w.condition(), e);
+                } catch (Condition.ConditionException ex) {
+                    matched = false;
+                    failed(w.name(), s, "its condition could not be evaluated: " + ex.getMessage(), trace);
                 }
                 if (matched) {
                     s.matched.increment();
@@ -120,8 +112,48 @@ final class RuleSet {
             } else if (trace != null) {
                 trace.add("maintenance window " + w.name() + " is closed");
             }
-            s.nanos.add(System.nanoTime() - t0);
+            long t1 = System.nanoTime();
+            s.nanos.add(t1 - t0);
+            t0 = t1;
         }
+    }
+
+    /**
+     * Whether {@code c} holds on the event: by its direct checks when they are sure, else by CEL on
+     * a view of the event made only then (most events of most rules never need one).
+     */
+    private static boolean holds(Condition c, TransformEvent e) throws Condition.ConditionException {
+        if (c == Condition.ALWAYS) {
+            return true;
+        }
+        int fast = c.fastAnswer(e.event());
+        if (fast != FastCondition.UNKNOWN) {
+            return fast == FastCondition.TRUE;
+        }
+        return c.test(Condition.activation(e.event()));
+    }
+
+    /** The counters of each rule and window, in order, from {@code stats}: looked up once per map, not per event. */
+    private Counters counters(Map<String, RuleStats> stats) {
+        Counters c = counters;
+        if (c != null && c.stats == stats) {
+            return c;
+        }
+        RuleStats[] r = new RuleStats[rules.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = stats.computeIfAbsent(rules.get(i).name(), n -> new RuleStats());
+        }
+        RuleStats[] w = new RuleStats[windows.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = stats.computeIfAbsent(windows.get(i).name(), n -> new RuleStats());
+        }
+        c = new Counters(stats, r, w);
+        counters = c; // a race builds equal arrays (the map hands out one counter per name)
+        return c;
+    }
+
+    /** The counters of one stats map, by position; immutable once built. */
+    private record Counters(Map<String, RuleStats> stats, RuleStats[] rules, RuleStats[] windows) {
     }
 
     private void failed(String name, RuleStats s, String why, List<String> trace) {

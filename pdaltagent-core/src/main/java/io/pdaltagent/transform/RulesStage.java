@@ -75,7 +75,8 @@ public final class RulesStage implements EventStage, AutoCloseable {
 
     @Override
     public void apply(TransformEvent event) {
-        current.get().apply(event, clock.instant(), stats, null);
+        RuleSet rs = current.get();
+        rs.apply(event, rs.windows().isEmpty() ? null : clock.instant(), stats, null);
     }
 
     /** Counters by rule or window name (kept across reloads). */

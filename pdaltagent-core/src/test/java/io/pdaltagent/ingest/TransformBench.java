@@ -5,12 +5,13 @@ import io.pdaltagent.transform.PiiCategory;
 import io.pdaltagent.transform.PiiScrubber;
 import io.pdaltagent.transform.RulesStage;
 import io.pdaltagent.transform.TransformChain;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
@@ -19,8 +20,10 @@ import java.util.List;
  * The cost per event of the intake path with and without transforms, on one thread, for
  * bench/transforms.sh (run with the test class path): {@link Intake#take} on a 1 KB alert event
  * (parse, validate, transforms, write the stored bytes), with no transforms, the PII scrubber (every
- * category), a 20-rule file, and both. Each configuration runs ROUNDS rounds of EVENTS events after
- * a warm-up; the median round is reported. Not a test: timings belong in BENCHMARKS.md.
+ * category), a 20-rule file, and both. After a warm-up, ROUNDS rounds of EVENTS events each, the
+ * configurations taking turns within a round (so that a busy spell of a shared machine falls on
+ * all of them); the median round is reported, in elapsed time and in the thread's CPU time (which
+ * leaves out the time other processes held the core). Not a test: timings belong in BENCHMARKS.md.
  *
  * <pre>java -cp ... io.pdaltagent.ingest.TransformBench bench/rules-20.yaml [EVENTS] [ROUNDS]</pre>
  */
@@ -52,50 +55,59 @@ public final class TransformBench {
         for (int i = 0; i < bodies.length; i++) {
             bodies[i] = event(i).getBytes(StandardCharsets.UTF_8);
         }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         System.out.println("event size: " + bodies[0].length + " bytes; " + events + " events a round, median of "
-                + rounds + " rounds, one thread; " + System.getProperty("java.vm.name") + " "
-                + System.getProperty("java.version"));
+                + rounds + " rounds, one thread, the configurations taking turns in each round; "
+                + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         PiiScrubber scrubber = new PiiScrubber(EnumSet.allOf(PiiCategory.class));
         try (RulesStage rules = new RulesStage(rulesFile, Clock.systemUTC(), Duration.ofHours(1))) {
-            List<Object[]> configs = List.of(
-                    new Object[] {"no transforms", List.<EventStage>of()},
-                    new Object[] {"PII scrubber (all categories)", List.<EventStage>of(scrubber)},
-                    new Object[] {"20-rule file", List.<EventStage>of(rules)},
-                    new Object[] {"20 rules + scrubber", List.<EventStage>of(rules, scrubber)});
-            double base = 0;
-            System.out.printf("%-32s %12s %14s%n", "intake configuration", "us/event", "extra us/event");
-            for (Object[] c : configs) {
-                @SuppressWarnings("unchecked")
-                Intake intake = new Intake(TransformChain.of((List<EventStage>) c[1]));
-                double us = measure(intake, bodies, events, rounds);
-                if (base == 0) {
-                    base = us;
+            List<String> names = List.of("no transforms", "PII scrubber (all categories)", "20-rule file",
+                    "20 rules + scrubber");
+            List<Intake> intakes = List.of(
+                    new Intake(TransformChain.of(List.<EventStage>of())),
+                    new Intake(TransformChain.of(List.<EventStage>of(scrubber))),
+                    new Intake(TransformChain.of(List.<EventStage>of(rules))),
+                    new Intake(TransformChain.of(List.<EventStage>of(rules, scrubber))));
+            Route.Match match = Route.match("/v2/enqueue");
+            Instant now = Instant.now();
+            for (Intake intake : intakes) { // warm-up
+                run(intake, match, bodies, events, now);
+            }
+            double[][] wall = new double[intakes.size()][rounds];
+            double[][] cpu = new double[intakes.size()][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int c = 0; c < intakes.size(); c++) {
+                    long c0 = threads.getCurrentThreadCpuTime();
+                    long t0 = System.nanoTime();
+                    run(intakes.get(c), match, bodies, events, now);
+                    wall[c][r] = (System.nanoTime() - t0) / 1000.0 / events;
+                    cpu[c][r] = (threads.getCurrentThreadCpuTime() - c0) / 1000.0 / events;
                 }
-                System.out.printf("%-32s %12.2f %14.2f%n", c[0], us, us - base);
+            }
+            System.out.printf("%-32s %12s %14s %12s %14s%n", "intake configuration", "us/event", "extra us/event",
+                    "CPU us/event", "extra CPU us");
+            double base = median(wall[0]);
+            double baseCpu = median(cpu[0]);
+            for (int c = 0; c < intakes.size(); c++) {
+                System.out.printf("%-32s %12.2f %14.2f %12.2f %14.2f%n", names.get(c), median(wall[c]),
+                        median(wall[c]) - base, median(cpu[c]), median(cpu[c]) - baseCpu);
             }
         }
     }
 
-    private static double measure(Intake intake, byte[][] bodies, int events, int rounds) {
-        Route.Match match = Route.match("/v2/enqueue");
-        Instant now = Instant.now();
+    private static void run(Intake intake, Route.Match match, byte[][] bodies, int events, Instant now) {
         long sink = 0;
-        for (int i = 0; i < events; i++) { // warm-up
-            sink += ((Intake.Store) intake.take(match, "/v2/enqueue", bodies[i % bodies.length], now)).item().body().length;
-        }
-        List<Double> perRound = new ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < events; i++) {
-                Intake.Outcome o = intake.take(match, "/v2/enqueue", bodies[i % bodies.length], now);
-                sink += ((Intake.Store) o).item().body().length;
-            }
-            perRound.add((System.nanoTime() - t0) / 1000.0 / events);
+        for (int i = 0; i < events; i++) {
+            Intake.Outcome o = intake.take(match, "/v2/enqueue", bodies[i % bodies.length], now);
+            sink += ((Intake.Store) o).item().body().length;
         }
         if (sink == 42) {
             System.out.println();
         }
-        Double[] sorted = perRound.toArray(new Double[0]);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
     }

@@ -21,12 +21,15 @@ import org.junit.jupiter.api.Test;
 class FastConditionTest {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final String[] WORDS = {"prod", "test-db", "critical", "warning", "disk", "bgp", "", "CPU high",
-        "k8s-node-12", "db.payments.example", "heartbeat", "true"};
+        "k8s-node-12", "db.payments.example", "heartbeat", "true", "Ünïcödé ✓ 𝄞", "hé"};
+    private static final String[] REGEXES = {"^k8s-node-[0-9]+$", "payments", "^$", "[A-Z]", "^(test|prod)-?", "é$",
+        "[", "(?i)CPU"};
     private static final String[] PATHS = {"event.routing_key", "event.event_action", "event.payload",
         "event.payload.summary", "event.payload.source", "event.payload.severity", "event.payload.class",
         "event.payload.group", "event.payload.custom_details", "event.payload.custom_details.host",
         "event.payload.custom_details.flapping", "event.payload.custom_details.owner", "event.missing",
         "event.missing.deeper", "event.payload.summary.inner"};
+    private static final String[] COMPARISONS = {"<", "<=", ">", ">=", "==", "!="};
     private static final String[] FIELDS = {"summary", "severity", "custom_details", "host", "flapping", "owner",
         "missing"};
 
@@ -74,7 +77,9 @@ class FastConditionTest {
         assertThat(Condition.compile("event.payload.class in ['network', 'bgp', 'dns']").hasFastPath()).isTrue();
         assertThat(Condition.compile("has(event.payload.custom_details.flapping) && event.payload.custom_details.flapping == true")
                 .hasFastPath()).isTrue();
-        assertThat(Condition.compile("size(event.payload.summary) > 900").hasFastPath()).isFalse();
+        assertThat(Condition.compile("size(event.payload.summary) > 900").hasFastPath()).isTrue();
+        assertThat(Condition.compile("event.payload.source.matches('^k8s-node-[0-9]+$')").hasFastPath()).isTrue();
+        assertThat(Condition.compile("size(event.payload.summary) + 1 > 900").hasFastPath()).isFalse();
     }
 
     interface Eval {
@@ -98,7 +103,7 @@ class FastConditionTest {
     }
 
     static String condition(Random rnd, int depth) {
-        int pick = rnd.nextInt(depth > 0 ? 16 : 12);
+        int pick = rnd.nextInt(depth > 0 ? 20 : 16);
         return switch (pick) {
             case 0 -> path(rnd) + " == " + lit(rnd);
             case 1 -> lit(rnd) + " == " + path(rnd);
@@ -112,8 +117,12 @@ class FastConditionTest {
             case 9 -> "has(" + path(rnd) + "." + FIELDS[rnd.nextInt(FIELDS.length)] + ")";
             case 10 -> rnd.nextBoolean() ? "size(" + path(rnd) + ") > 3" : path(rnd) + " == 1";
             case 11 -> "has(event." + FIELDS[rnd.nextInt(FIELDS.length)] + ")";
-            case 12, 13 -> "(" + condition(rnd, depth - 1) + ") && (" + condition(rnd, depth - 1) + ")";
-            case 14 -> "(" + condition(rnd, depth - 1) + ") || (" + condition(rnd, depth - 1) + ")";
+            case 12 -> path(rnd) + ".matches('" + REGEXES[rnd.nextInt(REGEXES.length)] + "')";
+            case 13 -> "matches(" + path(rnd) + ", '" + REGEXES[rnd.nextInt(REGEXES.length)] + "')";
+            case 14 -> "size(" + path(rnd) + ") " + COMPARISONS[rnd.nextInt(COMPARISONS.length)] + " " + rnd.nextInt(12);
+            case 15 -> rnd.nextInt(12) + " " + COMPARISONS[rnd.nextInt(COMPARISONS.length)] + " " + path(rnd) + ".size()";
+            case 16, 17 -> "(" + condition(rnd, depth - 1) + ") && (" + condition(rnd, depth - 1) + ")";
+            case 18 -> "(" + condition(rnd, depth - 1) + ") || (" + condition(rnd, depth - 1) + ")";
             default -> "!(" + condition(rnd, depth - 1) + ")";
         };
     }

@@ -155,4 +155,50 @@ class PiiScrubberTest {
         new PiiScrubber(EnumSet.allOf(PiiCategory.class)).apply(te);
         assertThat(te.changed()).isFalse();
     }
+
+    /**
+     * The scrubber's shape tests ({@link PiiShapes}) only skip positions where no pattern could
+     * match: on the samples and on generated mixes of PII, monitoring text and stray separators,
+     * the result equals that of trying every pattern at every token start.
+     */
+    @Test
+    void theShapeTestsChangeNothingAgainstTryingEveryTokenStart() throws IOException {
+        String[] fragments = {"+1 415-555-0132", "(415) 555-0199", "415.555.0123", "+44 20 7946 0958", "020 7946 0958",
+            "06 12 34 56 78", "1-800-555-0199", "4111 1111 1111 1111", "378282246310005", "5555-5555-5555-4444",
+            "123-45-6789", "666-12-3456", "192.168.0.1", "300.1.1.1", "010.1.1.1", "1.2.3.4.5", "221B Baker Street",
+            "1600 Pennsylvania Avenue NW", "350 5th Ave", "12 N Main St, Apt 4", "2024-05-01T10:00:00Z",
+            "2024-04-30 23:59:59", "00:05:30", "123e4567-e89b-12d3-a456-426614174000", "455 GB", "1234 ms",
+            "order 1234567890123456", "+49 (0) 151 23456789", "Ünïcödé", "x@y.de", "PO Box 12"};
+        String chars = "0123456789     .-:/_@+()#,AZSaex\u00e9";
+        List<String> inputs = new ArrayList<>();
+        samples().forEach(s -> inputs.add(s.input()));
+        java.util.Random rnd = new java.util.Random(20261203L);
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int p = 1 + rnd.nextInt(5); p > 0; p--) {
+                switch (rnd.nextInt(3)) {
+                    case 0 -> b.append(fragments[rnd.nextInt(fragments.length)]);
+                    case 1 -> b.append(inputs.get(rnd.nextInt(Math.min(inputs.size(), 120))));
+                    default -> {
+                        for (int k = rnd.nextInt(6); k > 0; k--) {
+                            b.append(chars.charAt(rnd.nextInt(chars.length())));
+                        }
+                    }
+                }
+            }
+            if (b.length() > 0 && rnd.nextBoolean()) {
+                b.setCharAt(rnd.nextInt(b.length()), chars.charAt(rnd.nextInt(chars.length())));
+            }
+            inputs.add(b.toString());
+        }
+        PiiText fast = new PiiText(EnumSet.allOf(PiiCategory.class));
+        PiiText everywhere = new PiiText(EnumSet.allOf(PiiCategory.class), false);
+        int changed = 0;
+        for (String in : inputs) {
+            String want = everywhere.scrub(in);
+            assertThat(fast.scrub(in)).as("scrub of [%s]", in).isEqualTo(want);
+            changed += want.equals(in) ? 0 : 1;
+        }
+        assertThat(changed).as("inputs with something replaced").isGreaterThan(inputs.size() / 3);
+    }
 }
