@@ -6,7 +6,7 @@
 #   ROWS=FaultsIT bench/reliability.sh   # only some test classes (failsafe's it.test syntax)
 #   TABLE_ONLY=1 bench/reliability.sh    # only rebuild the table from target/reliability/*.json
 #
-# Each test of the suite (pdaltagent-core: CrashRecoveryIT, FaultsIT, ClockFaultsIT, StoreFaultsIT;
+# Each test of the suite (pdaltagent-core: CrashRecoveryIT, FaultsIT, ClockFaultsIT, StoreFaultsIT, DiskFullIT;
 # pdaltagent-rabbitmq: RabbitFaultsIT) drives bin/pdagentd (ClockFaultsIT: the agent in the test's
 # JVM with an injected clock) with a load generator, injects its fault, checks the fake PagerDuty's
 # record and writes one JSON line per row into target/reliability/<backend>-<fault>.json. This
@@ -18,7 +18,7 @@ bench_need jq
 
 SCALE="${SCALE:-10}"
 OUT="$REPO/target/reliability"
-CORE_ROWS="${ROWS:-CrashRecoveryIT,FaultsIT,ClockFaultsIT,StoreFaultsIT}"
+CORE_ROWS="${ROWS:-CrashRecoveryIT,FaultsIT,ClockFaultsIT,StoreFaultsIT,DiskFullIT}"
 RABBIT_ROWS="${RABBIT_ROWS:-RabbitFaultsIT}"
 
 if [ -z "${TABLE_ONLY:-}" ]; then

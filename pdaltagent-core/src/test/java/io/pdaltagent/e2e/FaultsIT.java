@@ -60,10 +60,7 @@ class FaultsIT {
 
     private static FaultReport awaitRecovery(String fault, EventLoad load, FakePagerDuty pd, Instant faultEnded,
                                              String note) throws Exception {
-        load.awaitFinished(Duration.ofSeconds(120));
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
-                .until(() -> FaultReport.allDelivered(load, pd));
-        return FaultReport.measure(fault, BACKEND, load, pd, faultEnded, note).write();
+        return FaultReport.awaitRecovery(fault, BACKEND, load, pd, faultEnded, note);
     }
 
     @Test

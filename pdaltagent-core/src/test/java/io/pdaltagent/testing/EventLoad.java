@@ -6,8 +6,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -51,8 +53,8 @@ public final class EventLoad implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Future<?>> running = new ArrayList<>();
-    /** "key/seq" of every event answered 202. */
-    private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    /** "key/seq" of every event answered 202, with when its (first) 202 came. */
+    private final Map<String, Instant> acknowledged = new ConcurrentHashMap<>();
     private final Set<String> sent = ConcurrentHashMap.newKeySet();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong unreachable = new AtomicLong();
@@ -118,7 +120,7 @@ public final class EventLoad implements AutoCloseable {
                         HttpResponse.BodyHandlers.ofString());
                 switch (r.statusCode()) {
                     case 202 -> {
-                        acknowledged.add(key + "/" + seq);
+                        acknowledged.putIfAbsent(key + "/" + seq, Instant.now());
                         seq++;
                         if (!gap.isZero()) {
                             Thread.sleep(gap.toMillis());
@@ -152,7 +154,12 @@ public final class EventLoad implements AutoCloseable {
 
     /** True when {@code key/seq} was answered 202. */
     public boolean acknowledged(String key, long seq) {
-        return acknowledged.contains(key + "/" + seq);
+        return acknowledged.containsKey(key + "/" + seq);
+    }
+
+    /** When {@code key/seq} was answered 202, or null. */
+    public Instant acknowledgedAt(String key, long seq) {
+        return acknowledged.get(key + "/" + seq);
     }
 
     /** Answers 503/429 the clients got (each followed by a retry of the same event). */

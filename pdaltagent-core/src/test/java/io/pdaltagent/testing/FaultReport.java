@@ -25,8 +25,8 @@ import java.util.Set;
  *   <li><b>incidents over</b>: distinct dedup keys PagerDuty saw beyond one per event, i.e. the
  *       incidents a redelivery would have opened twice (0: every redelivery carried its dedup key);
  *   <li><b>out of order</b>: accepted events whose seq is below one already accepted for the key;
- *   <li><b>time to recover</b>: from the end of the fault to the acceptance of the last acknowledged
- *       event not yet delivered (zero when nothing was waiting).
+ *   <li><b>time to recover</b>: from the end of the fault until every event acknowledged before
+ *       that moment was accepted (zero when nothing was waiting); events posted later do not count.
  * </ul>
  *
  * <p>{@link #write} puts the row as one JSON line into {@code target/reliability/<backend>-<fault>.json}
@@ -61,9 +61,11 @@ public record FaultReport(String fault, String backend, long sent, long acknowle
                 highest = Math.max(highest, seq);
             }
             for (Map.Entry<Long, Instant> f : first.entrySet()) {
-                if (load.acknowledged(key, f.getKey())) {
+                Instant ackedAt = load.acknowledgedAt(key, f.getKey());
+                if (ackedAt != null) {
                     delivered++;
-                    if (f.getValue().isAfter(lastFirstAcceptance)) {
+                    // recovery is about the backlog at the fault's end, not the load still arriving later
+                    if (ackedAt.isBefore(faultEnded) && f.getValue().isAfter(lastFirstAcceptance)) {
                         lastFirstAcceptance = f.getValue();
                     }
                 }
@@ -90,6 +92,18 @@ public record FaultReport(String fault, String backend, long sent, long acknowle
     public FaultReport withRecover(Duration measured) {
         return new FaultReport(fault, backend, sent, acknowledged, delivered, lost, duplicated, incidentsOver,
                 outOfOrder, measured, note);
+    }
+
+    /**
+     * Waits for the load to finish and PagerDuty to have every acknowledged event, then measures and
+     * writes the row.
+     */
+    public static FaultReport awaitRecovery(String fault, String backend, EventLoad load, FakePagerDuty pd,
+                                            Instant faultEnded, String note) throws Exception {
+        load.awaitFinished(Duration.ofSeconds(120));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+                .until(() -> allDelivered(load, pd));
+        return measure(fault, backend, load, pd, faultEnded, note).write();
     }
 
     /** True once PagerDuty has accepted every acknowledged event: for awaiting the recovery. */
