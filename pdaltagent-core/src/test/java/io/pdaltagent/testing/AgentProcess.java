@@ -27,6 +27,7 @@ public final class AgentProcess implements AutoCloseable {
     private final int httpPort;
     private final int adminPort;
     private Process process;
+    private int openFiles;
 
     /**
      * @param env PDAGENTD_* settings; a free HTTP port, a free admin port and HTTPS off are added
@@ -68,8 +69,20 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the agent with its open-files limit ({@code ulimit -n}) raised to {@code limit}, for
+     * tests that open thousands of connections; the hard limit must allow it.
+     */
+    public AgentProcess withOpenFiles(int limit) {
+        this.openFiles = limit;
+        return this;
+    }
+
     public AgentProcess start() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(projectRoot().resolve("bin/pdagentd").toString());
+        String launcher = projectRoot().resolve("bin/pdagentd").toString();
+        ProcessBuilder pb = openFiles > 0
+                ? new ProcessBuilder("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$0\"", launcher)
+                : new ProcessBuilder(launcher);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
