@@ -334,6 +334,10 @@ public final class IngestServer implements AutoCloseable {
             boolean internal = cause != null && !(cause instanceof HttpException);
             String text = internal || message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            if (cause instanceof HttpException) {
+                // a request Jetty could not parse (too long, bad framing): the connection ends here, say so
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             response.write(true, ByteBuffer.wrap(body(code, text)), callback);
         }
 

@@ -426,6 +426,8 @@ public final class SpoolImporter implements AutoCloseable {
             return Checked.bad(null, "malformed", "not a spool file: JSON parse error " + where(e.getLocation()));
         } catch (IOException e) {
             return Checked.bad(null, "malformed", "not a spool file: " + e.getClass().getSimpleName());
+        } catch (NumberFormatException e) {
+            return Checked.bad(null, "malformed", "not a spool file: a number out of range"); // 1e99999999999
         }
         if (record == null || !record.isObject()) {
             return Checked.bad(null, "malformed", "not a spool file: not a JSON object");

@@ -30,6 +30,7 @@ public final class AgentProcess implements AutoCloseable {
     private final int adminPort;
     private Process process;
     private List<String> launcher = List.of();
+    private int openFiles;
 
     /**
      * @param env PDAGENTD_* settings; a free HTTP port, a free admin port and HTTPS off are added
@@ -80,8 +81,20 @@ public final class AgentProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts the agent with its open-files limit ({@code ulimit -n}) raised to {@code limit}, for
+     * tests that open thousands of connections; the hard limit must allow it.
+     */
+    public AgentProcess withOpenFiles(int limit) {
+        this.openFiles = limit;
+        return this;
+    }
+
     public AgentProcess start() throws IOException {
         List<String> cmd = new ArrayList<>(launcher);
+        if (openFiles > 0) {
+            cmd.addAll(List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$0\""));
+        }
         cmd.add(projectRoot().resolve("bin/pdagentd").toString());
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);

@@ -13,14 +13,15 @@ import java.util.EnumSet;
  *
  * <p><b>No catastrophic backtracking.</b> The fuzzed string is also repeated up to
  * {@value #AMPLIFIED_CHARS} characters (a string value of that size fits any event) and scrubbed
- * within {@value #CPU_BUDGET_MILLIS} ms of this thread's CPU time. The scrubber's cost is linear,
- * tens of nanoseconds per character (BENCHMARKS.md), so the budget is a hundred times what a linear
- * scan needs, while a pattern that backtracks over the input (quadratic or worse) passes it by far.
- * CPU time, not wall time, so a busy machine does not fail the check.
+ * within {@value #CPU_BUDGET_MILLIS} ms of this thread's CPU time. The scrubber's cost is linear;
+ * its worst inputs (a phone number repeated: thousands of candidates) took 534 ms under Jazzer's
+ * coverage instrumentation, far less without it, so the budget leaves room for instrumentation and
+ * a cold JIT, while a pattern that backtracks over the input (quadratic: billions of steps on 64 KB)
+ * passes it by far. CPU time, not wall time, so a busy machine does not fail the check.
  */
 class PiiScrubberFuzzTest {
     static final int AMPLIFIED_CHARS = 64 * 1024;
-    static final long CPU_BUDGET_MILLIS = 500;
+    static final long CPU_BUDGET_MILLIS = 2000;
     private static final PiiScrubber SCRUBBER = new PiiScrubber(EnumSet.allOf(PiiCategory.class));
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
