@@ -1,9 +1,12 @@
 package io.pdaltagent.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pdaltagent.testing.ManualClock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -60,5 +63,82 @@ class ClaimSchedulerTest {
         ready();
         schedule.released("k", 1, null);
         assertThat(schedule.dueTimeKnown("k")).as("the next item may wait for a retry stored earlier").isFalse();
+    }
+
+    /** A backend of fixed answers per key, recording what it was asked to claim. */
+    private static final class FixedHeads implements ClaimScheduler.Heads {
+        final java.util.Map<String, ClaimScheduler.Head> answers = new java.util.HashMap<>();
+        final List<QueuedItem> taken = new ArrayList<>();
+        RuntimeException failure;
+
+        @Override
+        public List<ClaimScheduler.Head> read(List<String> keys) {
+            if (failure != null) {
+                throw failure;
+            }
+            return keys.stream().map(answers::get).toList();
+        }
+
+        @Override
+        public List<QueuedItem> take(List<QueuedItem> due) {
+            taken.addAll(due);
+            return due;
+        }
+    }
+
+    private QueuedItem head(String key, DeliveryState state, Instant next) {
+        return new QueuedItem(1, key, Destination.events("/v2/enqueue"), "application/json", new byte[0], null,
+                clock.instant(), state, 0, next, 0, null);
+    }
+
+    @Test
+    void claimTakesDueHeadsForgetsEmptyKeysAndLeavesHeldOnesToTheBackend() throws Exception {
+        FixedHeads heads = new FixedHeads();
+        heads.answers.put("due", ClaimScheduler.Head.open(head("due", DeliveryState.PENDING, clock.instant())));
+        heads.answers.put("gone", ClaimScheduler.Skip.NONE);
+        heads.answers.put("held", ClaimScheduler.Skip.HELD);
+        for (String k : List.of("due", "gone", "held")) {
+            schedule.opened(k, 1);
+        }
+
+        assertThat(schedule.claim(10, Duration.ZERO, heads)).extracting(QueuedItem::orderingKey).containsExactly("due");
+        schedule.opened("gone", 1);
+        assertThat(ready()).as("a forgotten key is new again; a held one stays claimed").containsExactly("gone");
+        schedule.released("held", 0, null);
+        assertThat(ready()).containsExactly("held");
+    }
+
+    @Test
+    void aRetryLearnedFromTheStoreIsWaitedForButOneSetHereIsNot() throws Exception {
+        FixedHeads heads = new FixedHeads();
+        Instant later = clock.instant().plusSeconds(30);
+        heads.answers.put("k", ClaimScheduler.Head.open(head("k", DeliveryState.RETRY_SCHEDULED, later)));
+        schedule.opened("k", 1);
+
+        assertThat(schedule.claim(10, Duration.ZERO, heads)).as("due in 30 s, as the store says").isEmpty();
+        assertThat(schedule.isWaiting("k")).isTrue();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(schedule.claim(10, Duration.ZERO, heads)).hasSize(1);
+
+        // the wait set in this process is measured on the ticker: a wall clock stepped back does not extend it
+        schedule.released("k", 0, clock.instant().plusSeconds(10));
+        clock.advance(Duration.ofSeconds(10));
+        clock.step(Duration.ofHours(-1));
+        heads.answers.put("k", ClaimScheduler.Head.open(head("k", DeliveryState.RETRY_SCHEDULED, later)));
+        assertThat(schedule.claim(10, Duration.ZERO, heads)).hasSize(1);
+    }
+
+    @Test
+    void aHeadThatCannotBeReadHoldsItsKeyASecondAndTheClaimerIsTold() throws Exception {
+        FixedHeads heads = new FixedHeads();
+        heads.failure = new StoreUnavailableException("disk gone");
+        schedule.opened("k", 1);
+
+        assertThatThrownBy(() -> schedule.claim(10, Duration.ZERO, heads)).isInstanceOf(StoreUnavailableException.class);
+        assertThat(schedule.isWaiting("k")).isTrue();
+        heads.failure = null;
+        heads.answers.put("k", ClaimScheduler.Head.open(head("k", DeliveryState.PENDING, clock.instant())));
+        clock.advance(ClaimScheduler.READ_FAILURE_HOLD);
+        assertThat(schedule.claim(10, Duration.ZERO, heads)).hasSize(1);
     }
 }
