@@ -289,7 +289,10 @@ public abstract class EventQueueContract {
 
         assertThat(queue.retryDeadItems(List.of(b, open, 999_999_999L))).as("only b is dead among these").isEqualTo(1);
         assertThat(queue.listDead(null, 10)).extracting(QueuedItem::seq).containsExactlyInAnyOrder(a, c);
-        List<QueuedItem> claimed = claimAll();
+        List<QueuedItem> claimed = new ArrayList<>(claimAll());
+        if (claimed.size() < 2) {
+            claimed.addAll(claimAll()); // a broker hands the retried item over a moment after the other
+        }
         assertThat(claimed).extracting(EventQueueContract::body).containsExactlyInAnyOrder("b", "d");
         assertThat(claimed).allSatisfy(i -> assertThat(i.attempts()).as("attempts start again").isEqualTo(1));
         assertThat(queue.retryDeadItems(List.of())).isZero();

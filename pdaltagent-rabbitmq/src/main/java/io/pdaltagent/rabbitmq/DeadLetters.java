@@ -54,7 +54,7 @@ final class DeadLetters {
         int[] n = {0};
         dead.scan((ch, r, item) -> {
             if (!which.test(item)) {
-                return true;
+                return;
             }
             try {
                 publisher.publish(s.partitionQueue(RabbitMqEventQueue.partitionOf(item.orderingKey(), s.settings.partitions())),
@@ -64,7 +64,6 @@ final class DeadLetters {
             }
             ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
             n[0]++;
-            return true;
         });
         return n[0];
     }
@@ -76,7 +75,6 @@ final class DeadLetters {
                 ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
                 purged.add(item.seq());
             }
-            return true;
         });
         s.lock.lock();
         try {
@@ -119,10 +117,9 @@ final class DeadLetters {
     private static List<QueuedItem> list(ParkedQueue from, String keyOrNull, int limit) {
         List<QueuedItem> out = new ArrayList<>();
         from.scan((ch, r, item) -> {
-            if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
+            if (out.size() < limit && (keyOrNull == null || keyOrNull.equals(item.orderingKey()))) {
                 out.add(item);
             }
-            return out.size() < limit;
         });
         return out;
     }
@@ -145,16 +142,14 @@ final class DeadLetters {
         return out;
     }
 
-    /** Suppressed records go as delivered ones do: those parked before the cutoff (a parked item's nextAttemptAt), from the head. */
+    /** Suppressed records go as delivered ones do: those parked before the cutoff (a parked item's nextAttemptAt). */
     int pruneSuppressed(Instant cutoff) {
         int[] n = {0};
         suppressed.scan((ch, r, item) -> {
-            if (!item.nextAttemptAt().isBefore(cutoff)) {
-                return false;
+            if (item.nextAttemptAt().isBefore(cutoff)) {
+                ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
+                n[0]++;
             }
-            ch.basicAck(r.getEnvelope().getDeliveryTag(), false);
-            n[0]++;
-            return true;
         });
         return n[0];
     }

@@ -42,11 +42,8 @@ final class ParkedQueue {
                   Instant acceptedAt, int status, String reason, int attempts, Instant parkedAt, String agentId) { }
 
     interface Visitor {
-        /**
-         * Sees one parked message; returns false to stop the scan there (the message and every one
-         * after it stay where they are). To take the message, acknowledge it on {@code ch}.
-         */
-        boolean visit(Channel ch, GetResponse r, QueuedItem item) throws IOException;
+        /** Sees one parked message. To take the message, acknowledge it on {@code ch}. */
+        void visit(Channel ch, GetResponse r, QueuedItem item) throws IOException;
     }
 
     private final String name;
@@ -91,7 +88,12 @@ final class ParkedQueue {
         return publisher.publish(name, props, p.body(), p.seq());
     }
 
-    /** Reads the queue from its head until the visitor stops or the queue ends; see {@link Visitor}. */
+    /**
+     * Reads the whole queue, from its head to its end; see {@link Visitor}. A scan never stops half
+     * way: a quorum queue puts the messages given back when the channel closes behind those the scan
+     * never took, so a partial scan would reorder the queue (and a retry of a key's dead events would
+     * then send them out of order).
+     */
     void scan(Visitor v) {
         scanLock.lock();
         Channel ch = null;
@@ -99,9 +101,10 @@ final class ParkedQueue {
             ch = connection.createChannel();
             while (true) {
                 GetResponse r = ch.basicGet(name, false);
-                if (r == null || !v.visit(ch, r, item(r))) {
+                if (r == null) {
                     break;
                 }
+                v.visit(ch, r, item(r));
             }
         } catch (IOException | RuntimeException e) {
             throw new StoreUnavailableException("cannot read " + name + ": " + e, e);
@@ -119,10 +122,7 @@ final class ParkedQueue {
 
     /** A scan that sees every message and takes none. */
     void forEach(java.util.function.Consumer<QueuedItem> each) {
-        scan((ch, r, item) -> {
-            each.accept(item);
-            return true;
-        });
+        scan((ch, r, item) -> each.accept(item));
     }
 
     QueuedItem item(GetResponse r) {

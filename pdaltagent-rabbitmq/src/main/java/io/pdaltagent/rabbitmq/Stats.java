@@ -62,7 +62,6 @@ final class Stats {
                 if (item.seq() == seq) {
                     found[0] = item;
                 }
-                return found[0] == null;
             });
             if (found[0] != null) {
                 return found[0];

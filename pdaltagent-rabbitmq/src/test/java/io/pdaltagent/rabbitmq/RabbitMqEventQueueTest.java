@@ -62,4 +62,21 @@ class RabbitMqEventQueueTest extends EventQueueContract {
                 .containsExactly(new io.pdaltagent.queue.SuppressedCount("k1", "night-window", 1));
         org.assertj.core.api.Assertions.assertThat(first.listDead(null, 10)).extracting(QueuedItem::seq).containsExactly(dead);
     }
+
+    @org.junit.jupiter.api.Test
+    void lookingAtDeadEventsLeavesTheirOrderSoARetryOfTheKeySendsThemInOrder() throws Exception {
+        long a = append("k1", "a");
+        queue.complete(claimAll().get(0), new io.pdaltagent.queue.Completion.Dead(400, "bad")).join();
+        long b = append("k1", "b");
+        queue.complete(claimAll().get(0), new io.pdaltagent.queue.Completion.Dead(400, "bad")).join();
+        // a listing that stops at its limit, and a lookup that finds the first: both read part of the queue
+        org.assertj.core.api.Assertions.assertThat(queue.listDead(null, 1)).extracting(QueuedItem::seq).containsExactly(a);
+        org.assertj.core.api.Assertions.assertThat(queue.get(a).state()).isEqualTo(io.pdaltagent.queue.DeliveryState.DEAD);
+        org.assertj.core.api.Assertions.assertThat(queue.listDead(null, 10)).extracting(QueuedItem::seq).containsExactly(a, b);
+        org.assertj.core.api.Assertions.assertThat(queue.retryDead("k1")).isEqualTo(2);
+        QueuedItem first = claimAll().get(0);
+        org.assertj.core.api.Assertions.assertThat(first.seq()).isEqualTo(a);
+        queue.complete(first, new io.pdaltagent.queue.Completion.Delivered(202)).join();
+        org.assertj.core.api.Assertions.assertThat(claimAll()).extracting(QueuedItem::seq).containsExactly(b);
+    }
 }
