@@ -176,7 +176,7 @@ public final class RabbitMqEventQueue implements EventQueue {
         this.rebalancer = new Rebalancer(state, consumer, con, admin, agentId);
         this.deadLetters = new DeadLetters(state, dead, suppressed, publisher);
         this.appender = new Appender(state, publisher, dead, suppressed, admin, agentId);
-        this.stats = new Stats(state, appender, deadLetters, dead, suppressed, admin);
+        this.stats = new Stats(state, appender, deadLetters, dead, suppressed, admin, () -> publisher.blockedReason() != null);
         admin.lock.lock();
         try {
             declareQueues(admin.channel());

@@ -22,6 +22,10 @@ import java.util.TreeMap;
  *
  * <p><b>Threads.</b> Any thread; the consumer's lock is held only while counting what is held, never
  * while the broker is asked (a passive declare or a scan of a parked queue).
+ *
+ * <p><b>While the broker blocks publishing</b> (a resource alarm) it reads nothing from the publishing
+ * connection, so a passive declare on it would wait for the alarm to end: {@link #stats} and
+ * {@link #openCount} then answer from the counts last read, and {@code /healthz} answers at once.
  */
 final class Stats {
     private final ConsumerState s;
@@ -30,9 +34,13 @@ final class Stats {
     private final ParkedQueue dead;
     private final ParkedQueue suppressed;
     private final AdminChannel admin;
+    private final java.util.function.BooleanSupplier brokerBlocks;
+    /** The dead-letter count last read from the broker. */
+    private volatile long lastDeadCount;
 
     Stats(ConsumerState s, Appender appender, DeadLetters deadLetters, ParkedQueue dead, ParkedQueue suppressed,
-          AdminChannel admin) {
+          AdminChannel admin, java.util.function.BooleanSupplier brokerBlocks) {
+        this.brokerBlocks = brokerBlocks;
         this.s = s;
         this.appender = appender;
         this.deadLetters = deadLetters;
@@ -106,21 +114,24 @@ final class Stats {
     }
 
     QueueStats stats() {
-        long deadCount;
-        long ready;
-        admin.lock.lock();
-        try {
-            deadCount = admin.channel().queueDeclarePassive(dead.name()).getMessageCount();
-        } catch (IOException | RuntimeException e) {
-            throw new StoreUnavailableException("the broker does not answer: " + e, e);
-        } finally {
-            admin.lock.unlock();
-        }
-        try {
-            appender.refreshReady();
-            ready = appender.cachedReady;
-        } catch (IOException | RuntimeException e) {
-            throw new StoreUnavailableException("the broker does not answer: " + e, e);
+        long deadCount = lastDeadCount;
+        long ready = appender.cachedReady;
+        if (!brokerBlocks.getAsBoolean()) {
+            admin.lock.lock();
+            try {
+                deadCount = admin.channel().queueDeclarePassive(dead.name()).getMessageCount();
+                lastDeadCount = deadCount;
+            } catch (IOException | RuntimeException e) {
+                throw new StoreUnavailableException("the broker does not answer: " + e, e);
+            } finally {
+                admin.lock.unlock();
+            }
+            try {
+                appender.refreshReady();
+                ready = appender.cachedReady;
+            } catch (IOException | RuntimeException e) {
+                throw new StoreUnavailableException("the broker does not answer: " + e, e);
+            }
         }
         long inFlight = 0;
         long retry = 0;
@@ -151,7 +162,9 @@ final class Stats {
 
     long openCount() {
         try {
-            appender.refreshReady();
+            if (!brokerBlocks.getAsBoolean()) {
+                appender.refreshReady();
+            }
         } catch (IOException | RuntimeException e) {
             return s.heldOpen() + Math.max(appender.cachedReady, appender.inTransitCount());
         }
