@@ -61,7 +61,7 @@ bench_snapshot
 bench_start_fake fake "$LATENCY_MS" 600
 FAKE="$FAKE_URL_fake"
 bench_start_agent "$FAKE"
-fake_stats() { curl -s --max-time 5 "$FAKE/__stats"; }
+fake_stats() { curl -s --max-time 5 "$FAKE/__stats" || echo '{}'; }
 
 # connections and the pause of each after an answer: about RATE requests a second in all
 CONN=$(( RATE / 10 > 0 ? RATE / 10 : 1 ))

@@ -76,12 +76,15 @@ public final class IngestServer implements AutoCloseable {
     /** Accepted events are stored in milliseconds; five seconds lets every in-flight store finish. */
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
     /**
-     * Jetty's default ceiling. A handler that completes asynchronously keeps only a few threads busy; one
-     * that blocks on durable stores still has enough to fill group commits. Threads above the minimum
-     * exit after a minute idle.
+     * The ingest handler never blocks: bodies are read on demand ({@code BodyReader}) and the answer is
+     * written when the store's future completes, so a thread is busy only while it parses and validates,
+     * which is CPU work on a host of a few cores. Jetty's default ceiling (200) let the pool grow to ~70
+     * threads under 64 busy connections, ~6 MB of stacks and malloc arenas for no throughput
+     * (BENCHMARKS.md, "Footprint"). The ceiling also covers the selector and acceptor threads Jetty leases
+     * for each connector. Threads above the minimum exit after a minute idle.
      */
-    static final int MAX_THREADS = 200;
-    static final int MIN_THREADS = 8;
+    static final int MAX_THREADS = 32;
+    static final int MIN_THREADS = 4;
     /** Closes idle keep-alive connections, and connections of clients that stall mid-request. */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
     static final int REQUEST_HEADER_BYTES = 8 * 1024;

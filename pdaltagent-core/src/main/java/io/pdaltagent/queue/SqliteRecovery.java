@@ -14,7 +14,8 @@ import java.util.Map;
  * that an agent restarted on a large backlog (1,000,000 events: BENCHMARKS.md, "Restart with
  * 1,000,000 events queued") delivers again within seconds:
  * <ul>
- *   <li>one pass over the open items, in sequence order through the open-items index: each key's
+ *   <li>one pass over the open-items index ({@code items_open}, which holds each open item's key and
+ *       state: the table itself is not read), in sequence order: each key's
  *       open sequence numbers ({@link OpenSeqs}), the count per open state, and the items that were
  *       in flight when the last process stopped;</li>
  *   <li>the closed states counted from their own partial indexes, never by a scan of the table
@@ -52,7 +53,7 @@ final class SqliteRecovery {
         String lastKey = null;
         OpenSeqs lastSeqs = null;
         try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT seq, ordering_key, state FROM items INDEXED BY items_open_by_seq "
+                "SELECT seq, ordering_key, state FROM items INDEXED BY items_open "
                         + "WHERE state IN (" + OPEN_CODES + ") ORDER BY seq")) {
             while (rs.next()) {
                 long seq = rs.getLong(1);

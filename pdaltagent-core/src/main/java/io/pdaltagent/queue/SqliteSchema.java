@@ -75,6 +75,13 @@ final class SqliteSchema {
             // 3: suppressed events (state 5), listed by key and pruned by age
             new String[] {
                 "CREATE INDEX items_suppressed ON items(ordering_key, seq) WHERE " + SUPPRESSED
+            },
+            // 4: the open items' index carries their key and state, so that opening the store reads
+            // the index alone (SqliteRecovery): with 1,000,000 events queued, ~50 MB of index instead
+            // of every table page (~1 GB); appends are still written at the index's end
+            new String[] {
+                "CREATE INDEX items_open ON items(seq, ordering_key, state) WHERE " + OPEN,
+                "DROP INDEX IF EXISTS items_open_by_seq"
             });
 
     static int latestVersion() {
