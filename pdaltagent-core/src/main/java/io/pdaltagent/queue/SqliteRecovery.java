@@ -30,9 +30,7 @@ final class SqliteRecovery {
     /** Sequence numbers per UPDATE statement (SQLite's default limit of bound parameters is 32,766). */
     private static final int UPDATE_CHUNK = 500;
 
-    private static final String OPEN_CODES = DeliveryState.PENDING.code + ", " + DeliveryState.IN_FLIGHT.code + ", "
-            + DeliveryState.RETRY_SCHEDULED.code;
-    private static final String CLOSED_CODES = DeliveryState.DELIVERED.code + ", " + DeliveryState.DEAD.code;
+    private static final String CLOSED = SqliteSchema.stateIn(DeliveryState.DELIVERED, DeliveryState.DEAD);
 
     private SqliteRecovery() {
     }
@@ -54,7 +52,7 @@ final class SqliteRecovery {
         OpenSeqs lastSeqs = null;
         try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(
                 "SELECT seq, ordering_key, state FROM items INDEXED BY items_open "
-                        + "WHERE state IN (" + OPEN_CODES + ") ORDER BY seq")) {
+                        + "WHERE " + SqliteSchema.OPEN + " ORDER BY seq")) {
             while (rs.next()) {
                 long seq = rs.getLong(1);
                 String key = rs.getString(2);
@@ -75,7 +73,7 @@ final class SqliteRecovery {
         }
         // the same terms as the partial indexes' WHERE clauses (items_closed, items_suppressed), so
         // that SQLite counts the index entries
-        count(reader, "SELECT state, COUNT(*) FROM items WHERE state IN (" + CLOSED_CODES + ") GROUP BY state", perState);
+        count(reader, "SELECT state, COUNT(*) FROM items WHERE " + CLOSED + " GROUP BY state", perState);
         int suppressed = DeliveryState.SUPPRESSED.code;
         count(reader, "SELECT " + suppressed + ", COUNT(*) FROM items WHERE state = " + suppressed, perState);
         return new Loaded(open, perState, inFlight);
