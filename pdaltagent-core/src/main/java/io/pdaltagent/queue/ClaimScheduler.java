@@ -3,9 +3,9 @@ package io.pdaltagent.queue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
@@ -99,7 +99,8 @@ public final class ClaimScheduler {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<String, Key> keys = new HashMap<>();
-    private final ArrayDeque<String> ready = new ArrayDeque<>();
+    /** The READY keys, each once, in the order they became ready; every key in it is in {@link #keys}. */
+    private final LinkedHashSet<String> ready = new LinkedHashSet<>();
     private final DueKeys wakes;
     private boolean closed;
 
@@ -157,7 +158,7 @@ public final class ClaimScheduler {
                 if (!ready.isEmpty() && max > 0) {
                     List<String> out = new ArrayList<>(Math.min(max, ready.size()));
                     while (out.size() < max && !ready.isEmpty()) {
-                        String key = ready.pollFirst();
+                        String key = ready.removeFirst();
                         keys.get(key).status = Status.CLAIMED;
                         out.add(key);
                     }
@@ -209,11 +210,15 @@ public final class ClaimScheduler {
         }
     }
 
-    /** A claimed key turned out to have no open item in the store (another process closed them). */
+    /**
+     * The key has no open item any more (another process closed them, or a broker took its items
+     * back), whatever its status: it is not served until {@link #opened} again.
+     */
     public void forget(String key) {
         lock.lock();
         try {
             keys.remove(key);
+            ready.remove(key);
         } finally {
             lock.unlock();
         }
@@ -306,21 +311,32 @@ public final class ClaimScheduler {
             }
             Instant now = clock.instant();
             List<QueuedItem> due = new ArrayList<>(keys.size());
-            for (int i = 0; i < keys.size(); i++) {
-                String key = keys.get(i);
-                switch (found.get(i)) {
-                    case Open(QueuedItem head) when waitsForRetry(key, head, now) -> released(key, 0, head.nextAttemptAt());
-                    case Open(QueuedItem head) -> {
-                        DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
-                        due.add(head);
-                    }
-                    case Skip.NONE -> forget(key);
-                    case Skip.HELD -> {
-                        // the backend releases it
+            List<QueuedItem> out;
+            int i = 0;
+            try {
+                for (; i < keys.size(); i++) {
+                    String key = keys.get(i);
+                    switch (found.get(i)) {
+                        case Open(QueuedItem head) when waitsForRetry(key, head, now) -> released(key, 0, head.nextAttemptAt());
+                        case Open(QueuedItem head) -> {
+                            DeliveryState.checkTransition(head.state(), DeliveryState.IN_FLIGHT);
+                            due.add(head);
+                        }
+                        case Skip.NONE -> forget(key);
+                        case Skip.HELD -> {
+                            // the backend releases it
+                        }
                     }
                 }
+                out = due.isEmpty() ? List.of() : heads.take(due);
+            } catch (RuntimeException e) {
+                // a head in a state it cannot be claimed from, or a backend that failed: the keys
+                // not dealt with are looked at again later instead of staying claimed for ever
+                Instant later = clock.instant().plus(READ_FAILURE_HOLD);
+                due.forEach(head -> released(head.orderingKey(), 0, later));
+                keys.subList(i, keys.size()).forEach(k -> released(k, 0, later));
+                throw e;
             }
-            List<QueuedItem> out = due.isEmpty() ? List.of() : heads.take(due);
             if (!out.isEmpty() || System.nanoTime() >= deadline) {
                 return out;
             }

@@ -92,6 +92,26 @@ class ClaimSchedulerTest {
     }
 
     @Test
+    void aReadyKeyForgottenIsNotServedAndTheOtherKeysAre() throws Exception {
+        // a broker channel lost: the backend forgets the partition's keys, some of them ready
+        for (String k : List.of("a", "b", "c")) {
+            schedule.opened(k, 1);
+        }
+        schedule.forget("b");
+        assertThat(ready()).containsExactly("a", "c");
+        schedule.released("a", 1, null);
+        schedule.released("c", 1, null);
+
+        // its items come back (redelivered): the key is served once, not once per time it was opened
+        schedule.forget("a");
+        schedule.opened("b", 1);
+        schedule.forget("b");
+        schedule.opened("b", 2);
+        assertThat(ready()).containsExactly("b");
+        assertThat(ready()).isEmpty();
+    }
+
+    @Test
     void claimTakesDueHeadsForgetsEmptyKeysAndLeavesHeldOnesToTheBackend() throws Exception {
         FixedHeads heads = new FixedHeads();
         heads.answers.put("due", ClaimScheduler.Head.open(head("due", DeliveryState.PENDING, clock.instant())));
@@ -140,5 +160,22 @@ class ClaimSchedulerTest {
         heads.answers.put("k", ClaimScheduler.Head.open(head("k", DeliveryState.PENDING, clock.instant())));
         clock.advance(ClaimScheduler.READ_FAILURE_HOLD);
         assertThat(schedule.claim(10, Duration.ZERO, heads)).hasSize(1);
+    }
+
+    @Test
+    void aHeadInAStateThatCannotBeClaimedHoldsTheKeysOfTheClaimASecondInsteadOfForEver() throws Exception {
+        FixedHeads heads = new FixedHeads();
+        heads.answers.put("a", ClaimScheduler.Head.open(head("a", DeliveryState.PENDING, clock.instant())));
+        heads.answers.put("bad", ClaimScheduler.Head.open(head("bad", DeliveryState.DELIVERED, clock.instant())));
+        heads.answers.put("c", ClaimScheduler.Head.open(head("c", DeliveryState.PENDING, clock.instant())));
+        for (String k : List.of("a", "bad", "c")) {
+            schedule.opened(k, 1);
+        }
+
+        assertThatThrownBy(() -> schedule.claim(10, Duration.ZERO, heads)).isInstanceOf(IllegalStateException.class);
+        assertThat(List.of("a", "bad", "c")).allMatch(schedule::isWaiting);
+        heads.answers.put("bad", ClaimScheduler.Skip.NONE);
+        clock.advance(ClaimScheduler.READ_FAILURE_HOLD);
+        assertThat(schedule.claim(10, Duration.ZERO, heads)).extracting(QueuedItem::orderingKey).containsExactly("a", "c");
     }
 }

@@ -71,15 +71,51 @@ class ScaleOutIT {
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
-    private void assertAllDeliveredInOrder(FakePagerDuty pd, ClusterClients clients) throws Exception {
-        await().atMost(Duration.ofSeconds(120)).until(() -> {
-            for (int k = 0; k < KEYS; k++) {
-                if (pd.accepted(ClusterClients.key(k)).stream().map(ReceivedEvent::seq).distinct().count() < EVENTS_PER_KEY) {
-                    return false;
+    /** The keys not fully delivered, with how many of their events PagerDuty has. */
+    private static String shortKeys(FakePagerDuty pd) {
+        StringBuilder out = new StringBuilder();
+        for (int k = 0; k < KEYS; k++) {
+            long got = pd.accepted(ClusterClients.key(k)).stream().map(ReceivedEvent::seq).distinct().count();
+            if (got < EVENTS_PER_KEY) {
+                out.append(out.isEmpty() ? "" : ", ").append("key ").append(k).append(": ").append(got).append(" of ").append(EVENTS_PER_KEY);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The agents' ERROR lines (with the line after each: an exception's name), a few per agent. */
+    private String errorsLogged() throws java.io.IOException {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < agents.size(); i++) {
+            List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("agent" + i + ".log"));
+            int shown = 0;
+            for (int n = 0; n < lines.size() && shown < 3; n++) {
+                if (lines.get(n).contains(" ERROR ")) {
+                    out.append("\n  agent").append(i).append(": ").append(lines.get(n));
+                    if (n + 1 < lines.size()) {
+                        out.append("\n    ").append(lines.get(n + 1));
+                    }
+                    shown++;
                 }
             }
-            return true;
-        });
+        }
+        return out.isEmpty() ? "none" : out.toString();
+    }
+
+    private void assertAllDeliveredInOrder(FakePagerDuty pd, ClusterClients clients) throws Exception {
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                for (int k = 0; k < KEYS; k++) {
+                    if (pd.accepted(ClusterClients.key(k)).stream().map(ReceivedEvent::seq).distinct().count() < EVENTS_PER_KEY) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("not every acknowledged event was delivered: " + shortKeys(pd) + "; errors logged: "
+                    + errorsLogged() + "; logs in " + dir, e);
+        }
         for (int k = 0; k < KEYS; k++) {
             List<Long> seqs = pd.accepted(ClusterClients.key(k)).stream().map(ReceivedEvent::seq).toList();
             assertThat(seqs).as("delivery order of key %d", k).isSorted();
