@@ -10,21 +10,25 @@
 # pdaltagent-rabbitmq: RabbitFaultsIT) drives bin/pdagentd (ClockFaultsIT: the agent in the test's
 # JVM with an injected clock) with a load generator, injects its fault, checks the fake PagerDuty's
 # record and writes one JSON line per row into target/reliability/<backend>-<fault>.json. This
-# script runs them with PDALTAGENT_FAULTS_SCALE and replaces the table between the markers
-# "<!-- reliability-table -->" and "<!-- /reliability-table -->" in RELIABILITY.md.
+# script runs them with PDALTAGENT_FAULTS_SCALE and replaces a table of RELIABILITY.md: the short
+# form's (SCALE=1) between "<!-- reliability-table -->" and "<!-- /reliability-table -->", the long
+# form's between "<!-- reliability-long-table -->" and "<!-- /reliability-long-table -->". Rows of
+# the table that this run did not produce (ROWS or RABBIT_ROWS chose fewer) are kept.
 set -euo pipefail
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 bench_need jq
 
 SCALE="${SCALE:-10}"
-OUT="$REPO/target/reliability"
+OUT="${OUT:-$REPO/target/reliability}"
+MARK="reliability-long-table"
+[ "$SCALE" != 1 ] || MARK="reliability-table"
 CORE_ROWS="${ROWS:-CrashRecoveryIT,FaultsIT,ClockFaultsIT,StoreFaultsIT,DiskFullIT}"
 RABBIT_ROWS="${RABBIT_ROWS:-RabbitFaultsIT}"
 
 if [ -z "${TABLE_ONLY:-}" ]; then
   bench_find_java
   export JAVA_HOME="$BENCH_JAVA_HOME"
-  rm -rf "$OUT"
+  rm -f "$OUT"/*.json
   mkdir -p "$OUT"
   export PDALTAGENT_FAULTS_SCALE="$SCALE" PDALTAGENT_RELIABILITY_DIR="$OUT"
   bench_log "fault suite, scale $SCALE: $CORE_ROWS; $RABBIT_ROWS"
@@ -48,13 +52,17 @@ table="$(mktemp)"
 
 md="$REPO/RELIABILITY.md"
 [ -f "$md" ] || bench_die "$md not found"
-python3 - "$md" "$table" <<'PY'
+python3 - "$md" "$table" "$MARK" <<'PY'
 import sys
-md, table = sys.argv[1], open(sys.argv[2]).read()
+md, table, mark = sys.argv[1], open(sys.argv[2]).read().splitlines(), sys.argv[3]
 text = open(md).read()
-start, end = "<!-- reliability-table -->", "<!-- /reliability-table -->"
+start, end = "<!-- %s -->" % mark, "<!-- /%s -->" % mark
 a, b = text.index(start) + len(start), text.index(end)
-open(md, "w").write(text[:a] + "\n" + table + text[b:])
+row_id = lambda line: tuple(c.strip() for c in line.split("|")[1:3])
+new = {row_id(l): l for l in table[2:]}
+old = [l for l in text[a:b].splitlines() if l.startswith("| ")][2:]
+rows = sorted(list(new.values()) + [l for l in old if row_id(l) not in new], key=row_id)
+open(md, "w").write(text[:a] + "\n" + "\n".join(table[:2] + rows) + "\n" + text[b:])
 PY
 rm -f "$table"
-bench_log "RELIABILITY.md: ${#files[@]} row(s) from $OUT"
+bench_log "RELIABILITY.md ($MARK): ${#files[@]} row(s) from $OUT"
