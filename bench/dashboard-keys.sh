@@ -7,7 +7,8 @@
 # painted), api (the keys call's ms and bytes, and the page's work after it), filterMs (a filter
 # keystroke, including the 80 ms debounce), sortMs (a sort change), scrollMs (a jump of the scroll
 # box), all to the rows painted; shown = rows the table stands for, rows = <tr> in the DOM.
-# bench/dashboard-keys.sh 20000 3 for the large case.
+# bench/dashboard-keys.sh 20000 3 for the large case. AGENT_HOME=DIR runs DIR/bin/pdagentd (another
+# build, e.g. a worktree of the commit to compare with) under this tree's browser script.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 keys="${1:-5000}"; runs="${2:-5}"
@@ -23,7 +24,7 @@ fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 http_port="$(free_port)"; admin_port="$(free_port)"
 PDAGENTD_DATA_DIR="$work/data" PDAGENTD_HTTP_PORT="$http_port" PDAGENTD_HTTPS_PORT=0 PDAGENTD_ADMIN_PORT="$admin_port" \
-  PDAGENTD_EVENTS_BASE_URL=http://127.0.0.1:9 bin/pdagentd >"$work/agent.log" 2>&1 &
+  PDAGENTD_EVENTS_BASE_URL=http://127.0.0.1:9 "${AGENT_HOME:-.}/bin/pdagentd" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$admin_port/healthz" >/dev/null && break; sleep 1; done
 echo "posting $keys events, one per routing key"

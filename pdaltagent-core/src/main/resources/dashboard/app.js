@@ -1,6 +1,6 @@
 // pdaltagent dashboard: plain JS, no build step. Polls the JSON API of the page on view every
 // POLL_MS and re-renders only when the answer's text changed. Changes carry the page's CSRF token.
-// The keys table draws only the rows in view (see drawRows), so 20,000 keys cost what 60 do.
+// The keys table asks the agent for the rows in view only (see fetchKeys), so 20,000 keys cost what 60 do.
 "use strict";
 (function () {
   const POLL_MS = 3000;
@@ -105,106 +105,119 @@
     $("charts").innerHTML = ["accepted", "delivered", "retried", "dead"].map((s) => chart(s, h[s], h.start_minute_epoch_seconds)).join("");
   }
 
-  // Keys: the rows live in columns (arrays), filtering and sorting produce an index list (view),
-  // and only the rows in the scroll box's window (plus OVERSCAN) are in the DOM; spacer rows stand
-  // for the rest, so the scroll bar and aria-rowcount still describe every row.
+  // Keys: the agent sorts and filters every key and sends only the window the scroll box shows
+  // (about three screens around it); the page draws the rows in view plus OVERSCAN, and spacer
+  // rows stand for the rest, so the scroll bar and aria-rowcount still describe every matching key.
+  // A scroll past the loaded window, a keystroke in the filter or a sort change asks for a new one;
+  // of overlapping requests only the last one's answer is drawn.
   const OVERSCAN = 10;
   const FILTER_DEBOUNCE_MS = 80;
-  const SORTS = { pending: 2, succeeded: 3, dead: 4, key: 1 };
-  let K = null;           // {ref, key, lower, pending, succeeded, dead, throttled, n}
-  let sorted = {};        // sort name -> Int32Array of every row index, sorted
-  let view = new Int32Array(0);
-  let rowH = 0, drawn = "", keysRenders = 0, filterTimer = null;
+  const SORTS = ["pending", "dead", "succeeded", "key"];
+  let W = null;           // {offset, rows: [[ref, key, pending, succeeded, dead, throttled]...], matching, totals}
+  let rowH = 0, drawn = "", keysRenders = 0, filterTimer = null, keysSeq = 0, keysBusy = false, keysAgain = false;
+
+  const sortBy = () => (SORTS.includes($("key-sort").value) ? $("key-sort").value : "pending");
+  const headH = () => document.querySelector("#keys-table thead").offsetHeight;
+  // the box grows with its rows up to its max-height (70vh): count on that height, not the empty box's
+  const boxH = (box) => Math.max(box.clientHeight, Math.round(window.innerHeight * 0.7));
+
+  // the rows in view, with OVERSCAN either side: [first, last) of the matching keys
+  function inView() {
+    const box = $("keys-scroll"), h = rowH || 33;
+    const top = Math.max(0, box.scrollTop - headH());
+    const first = Math.max(0, Math.floor(top / h) - OVERSCAN);
+    return [first, Math.min(W ? W.matching : 0, Math.ceil((top + boxH(box)) / h) + OVERSCAN)];
+  }
+
+  function keysApi() {
+    const box = $("keys-scroll"), h = rowH || 33;
+    const screen = Math.ceil(boxH(box) / h);
+    const top = Math.max(0, box.scrollTop - headH());
+    const p = new URLSearchParams({ sort: sortBy(), offset: String(Math.max(0, Math.floor(top / h) - screen)),
+      limit: String(3 * screen + 2 * OVERSCAN) });
+    const f = $("key-filter").value.trim();
+    if (f) p.set("filter", f);
+    if ($("key-only-dead").checked) p.set("dead", "1");
+    return "keys?" + p.toString();
+  }
+
+  // asks for the window in view; draws the answer when it is the latest asked for and (unless
+  // forced, as after a change of the filter or sort) differs from what is drawn
+  async function fetchKeys(force) {
+    const mine = ++keysSeq;
+    const text = await getText(keysApi());
+    if (mine !== keysSeq) return;
+    if (force || last.keys !== text) {
+      last.keys = text;
+      loadKeys(JSON.parse(text));
+    }
+  }
+
+  // after a scroll: a new window when the rows in view are not all loaded, one request at a time
+  function ensureWindow() {
+    if (!W) return;
+    const [first, end] = inView();
+    if (first >= W.offset && end <= W.offset + W.rows.length) return;
+    if (keysBusy) { keysAgain = true; return; }
+    keysBusy = true;
+    fetchKeys(false).catch((e) => status("Cannot reach the agent: " + e.message, true)).finally(() => {
+      keysBusy = false;
+      if (keysAgain) { keysAgain = false; ensureWindow(); }
+    });
+  }
+
+  // the filter or the sort changed: back to the top, and a new window from the agent
+  function keysChanged() {
+    $("keys-scroll").scrollTop = 0;
+    fetchKeys(true).catch((e) => status("Cannot reach the agent: " + e.message, true));
+  }
 
   function loadKeys(d) {
-    const rows = d.rows, n = rows.length;
-    K = { ref: new Array(n), key: new Array(n), lower: new Array(n), pending: new Float64Array(n),
-      succeeded: new Float64Array(n), dead: new Float64Array(n), throttled: new Uint8Array(n), n, totals: d.totals };
-    for (let i = 0; i < n; i++) {
-      const r = rows[i];
-      K.ref[i] = r[0]; K.key[i] = r[1]; K.lower[i] = String(r[1]).toLowerCase();
-      K.pending[i] = r[2]; K.succeeded[i] = r[3]; K.dead[i] = r[4]; K.throttled[i] = r[5];
-    }
-    sorted = {};
-    updateView();
-  }
-
-  function order(by) {
-    if (sorted[by]) return sorted[by];
-    const idx = new Int32Array(K.n);
-    for (let i = 0; i < K.n; i++) idx[i] = i;
-    const keys = K.key;
-    const byKey = (a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b);
-    if (by === "key") idx.sort(byKey);
-    else { const c = K[by]; idx.sort((a, b) => c[b] - c[a] || byKey(a, b)); }
-    sorted[by] = idx;
-    return idx;
-  }
-
-  function updateView() {
-    if (!K) return;
-    const f = $("key-filter").value.trim().toLowerCase();
-    const by = SORTS[$("key-sort").value] ? $("key-sort").value : "pending";
-    const onlyDead = $("key-only-dead").checked;
-    const all = order(by);
-    if (!f && !onlyDead) view = all;
-    else {
-      const out = new Int32Array(all.length);
-      let m = 0;
-      for (let j = 0; j < all.length; j++) {
-        const i = all[j];
-        if (onlyDead && !(K.dead[i] > 0)) continue;
-        if (f && K.lower[i].indexOf(f) < 0) continue;
-        out[m++] = i;
-      }
-      view = out.subarray(0, m);
-    }
+    W = { offset: d.offset, rows: d.rows, matching: d.matching, totals: d.totals };
+    const by = sortBy();
     document.querySelectorAll("#keys-table thead th[data-sort]").forEach((th) => {
       th.setAttribute("aria-sort", th.dataset.sort === by ? (by === "key" ? "ascending" : "descending") : "none");
     });
-    $("keys-table").setAttribute("aria-rowcount", String(view.length + 1));
-    const t = K.totals;
-    $("key-summary").textContent = fmt(view.length) + " of " + fmt(t.keys) + " keys shown · pending " + fmt(t.pending) +
+    $("keys-table").setAttribute("aria-rowcount", String(W.matching + 1));
+    const t = W.totals;
+    $("key-summary").textContent = fmt(W.matching) + " of " + fmt(t.keys) + " keys shown · pending " + fmt(t.pending) +
       " · dead " + fmt(t.dead) + " · throttled keys " + fmt(t.throttled_keys);
     drawn = "";
     drawRows();
     document.body.dataset.keysRenders = String(++keysRenders);
+    ensureWindow(); // the first answer was asked for before the rows' height was known
   }
 
   function keyRow(pos) {
-    const i = view[pos], dead = K.dead[i];
-    return '<tr aria-rowindex="' + (pos + 2) + '"><td><code>' + esc(K.key[i]) + '</code></td><td class="n">' + fmt(K.pending[i]) +
-      '</td><td class="n">' + fmt(K.succeeded[i]) + '</td><td class="n' + (dead ? " bad" : "") + '">' + fmt(dead) + "</td><td>" +
-      (K.throttled[i] ? "yes" : "no") + "</td><td>" +
-      (dead && mayChange ? '<button type="button" class="change" data-retry="' + esc(K.ref[i]) + '">Retry ' + fmt(dead) + " dead</button>" : "") +
+    const r = W.rows[pos - W.offset], dead = r[4];
+    return '<tr aria-rowindex="' + (pos + 2) + '"><td><code>' + esc(r[1]) + '</code></td><td class="n">' + fmt(r[2]) +
+      '</td><td class="n">' + fmt(r[3]) + '</td><td class="n' + (dead ? " bad" : "") + '">' + fmt(dead) + "</td><td>" +
+      (r[5] ? "yes" : "no") + "</td><td>" +
+      (dead && mayChange ? '<button type="button" class="change" data-retry="' + esc(r[0]) + '">Retry ' + fmt(dead) + " dead</button>" : "") +
       "</td></tr>";
   }
 
-  // the rows in the scroll box's window; a no-op when that window is already drawn
+  // the loaded rows in the scroll box's window; a no-op when that window is already drawn
   function drawRows() {
     const box = $("keys-scroll"), body = document.querySelector("#keys-table tbody");
-    if (!K || box.offsetParent === null) return;
-    const head = document.querySelector("#keys-table thead").offsetHeight;
+    if (!W || box.offsetParent === null) return;
     const h = rowH || 33;
-    const top = Math.max(0, box.scrollTop - head);
-    // the box grows with its rows up to its max-height (70vh): count on that height, not the empty box's
-    const height = Math.max(box.clientHeight, Math.round(window.innerHeight * 0.7));
-    const first = Math.max(0, Math.floor(top / h) - OVERSCAN);
-    const last = Math.min(view.length, Math.ceil((top + height) / h) + OVERSCAN);
-    const sig = first + ":" + last + ":" + view.length;
+    const [want, wantEnd] = inView();
+    const first = Math.max(want, W.offset), end = Math.max(first, Math.min(wantEnd, W.offset + W.rows.length));
+    const sig = first + ":" + end + ":" + W.matching + ":" + W.offset;
     if (sig === drawn) return;
     drawn = sig;
     const focused = document.activeElement && body.contains(document.activeElement) ? document.activeElement.dataset.retry : null;
     const parts = ['<tr class="pad" aria-hidden="true"><td colspan="6"></td></tr>'];
-    for (let p = first; p < last; p++) parts.push(keyRow(p));
+    for (let p = first; p < end; p++) parts.push(keyRow(p));
     parts.push('<tr class="pad" aria-hidden="true"><td colspan="6"></td></tr>');
     body.innerHTML = parts.join("");
-    if (!rowH && last > first) {
+    if (!rowH && end > first) {
       rowH = body.children[1].getBoundingClientRect().height || 33;
       if (rowH !== h) { drawn = ""; drawRows(); return; }
     }
     body.firstElementChild.firstElementChild.style.height = first * h + "px";
-    body.lastElementChild.firstElementChild.style.height = (view.length - last) * h + "px";
+    body.lastElementChild.firstElementChild.style.height = (W.matching - end) * h + "px";
     if (focused) {
       const b = body.querySelector('button[data-retry="' + focused + '"]');
       if (b) b.focus({ preventScroll: true });
@@ -280,7 +293,7 @@
 
   const pages = {
     overview: ["overview", renderOverview],
-    keys: ["keys", loadKeys],
+    keys: [null, null],     // fetchKeys: the window depends on the scroll box
     dead: ["dead", renderDead],
     suppressed: ["suppressed", renderSuppressed],
     poller: ["overview?minutes=1", renderPoller],
@@ -297,10 +310,13 @@
     const page = current();
     const [api, render] = pages[page];
     try {
-      const text = await getText(api);
-      if (last[page] !== text) {
-        last[page] = text;
-        render(JSON.parse(text));
+      if (page === "keys") await fetchKeys(false);
+      else {
+        const text = await getText(api);
+        if (last[page] !== text) {
+          last[page] = text;
+          render(JSON.parse(text));
+        }
       }
       document.body.dataset.loaded = page;
       if ($("status").className === "status bad" && $("status").textContent.startsWith("Cannot")) status("");
@@ -360,15 +376,15 @@
     await fetch("/dashboard/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
     location.reload();
   });
-  $("key-filter").addEventListener("input", () => { clearTimeout(filterTimer); filterTimer = setTimeout(updateView, FILTER_DEBOUNCE_MS); });
-  ["key-sort", "key-only-dead"].forEach((id) => $(id).addEventListener("change", updateView));
+  $("key-filter").addEventListener("input", () => { clearTimeout(filterTimer); filterTimer = setTimeout(keysChanged, FILTER_DEBOUNCE_MS); });
+  ["key-sort", "key-only-dead"].forEach((id) => $(id).addEventListener("change", keysChanged));
   let drawQueued = false;
   $("keys-scroll").addEventListener("scroll", () => {
     if (drawQueued) return;
     drawQueued = true;
-    requestAnimationFrame(() => { drawQueued = false; drawRows(); });
+    requestAnimationFrame(() => { drawQueued = false; drawRows(); ensureWindow(); });
   }, { passive: true });
-  window.addEventListener("resize", () => { rowH = 0; drawn = ""; drawRows(); });
+  window.addEventListener("resize", () => { rowH = 0; drawn = ""; drawRows(); ensureWindow(); });
   $("role-badge").textContent = mayChange ? "admin" : "read-only";
   if (!mayChange) document.querySelectorAll(".change").forEach((b) => { b.hidden = true; });
   window.addEventListener("hashchange", show);

@@ -9,7 +9,6 @@ import io.pdaltagent.observe.Metrics;
 import io.pdaltagent.observe.PollerStats;
 import io.pdaltagent.queue.DeliveryState;
 import io.pdaltagent.queue.EventQueue;
-import io.pdaltagent.queue.KeyStats;
 import io.pdaltagent.queue.QueueStats;
 import io.pdaltagent.queue.QueuedItem;
 import java.io.IOException;
@@ -34,7 +33,8 @@ import java.util.Objects;
  * <pre>
  * overview {"version","started_at","uptime_seconds","queue":{...},"pagerduty":{"reachable":B|null,"last_delivery":{...}|null},
  *           "webhook_poller":{...}|null,"history":MinuteHistory.snapshot}
- * keys     {"columns":["ref","key","pending","succeeded","dead","throttled"],"rows":[[R,K,N,N,N,0|1]...],"totals":{...}}
+ * keys     {"columns":["ref","key","pending","succeeded","dead","throttled"],"offset":N,"matching":N,
+ *           "rows":[[R,K,N,N,N,0|1]...],"totals":{"keys","pending","succeeded","dead","throttled_keys"}}   one window, see {@link KeyTable}
  * suppressed {"kept":B,"counts":[{"key","by","count"}...],"events":[{"seq","key","by","accepted_at","body"}...],"more":B}
  * dead     {"events":[{"seq","ref","key","attempts","accepted_at","last_status","last_error","body"}...],"more":B}
  * config   {"rows":[{"name","value","source"}...]}   values as pdagentd config shows them (secrets masked)
@@ -60,6 +60,7 @@ public final class DashboardData {
     private final String version;
     private final Instant startedAt;
     private final List<Map<String, Object>> configRows;
+    private final KeyTable keyTable;
 
     public DashboardData(EventQueue queue, Metrics metrics, MinuteHistory history, Clock clock, String version,
                          List<Map<String, Object>> configRows) {
@@ -70,6 +71,7 @@ public final class DashboardData {
         this.version = Objects.requireNonNull(version, "version");
         this.startedAt = clock.instant();
         this.configRows = configRows == null ? null : List.copyOf(configRows);
+        this.keyTable = new KeyTable(queue, clock);
     }
 
     public Map<String, Object> overview(int minutes) {
@@ -132,32 +134,27 @@ public final class DashboardData {
     }
 
     /**
-     * Every key as one compact row (an array in {@link #KEY_COLUMNS} order, throttled as 0/1): with
-     * 20,000 keys that is a third of the bytes of an object per key, and the page parses it faster.
+     * The window of the keys table that {@code q} names, as compact rows (arrays in
+     * {@link #KEY_COLUMNS} order, throttled as 0/1), with how many keys pass the filter
+     * ({@code matching}) and the totals over every key. Sorting and filtering cover every key; only
+     * the window is sent, so the answer's size and the page's work do not grow with the keys.
      */
-    public Map<String, Object> keys() {
-        List<KeyStats> stats = queue.keyStats(null);
-        List<Object[]> rows = new ArrayList<>(stats.size());
-        long pending = 0;
-        long succeeded = 0;
-        long dead = 0;
-        long throttled = 0;
-        for (KeyStats k : stats) {
-            rows.add(new Object[] {ref(k.key()), Mask.key(k.key()), k.pending(), k.succeeded(), k.dead(),
-                k.throttled() ? 1 : 0});
-            pending += k.pending();
-            succeeded += k.succeeded();
-            dead += k.dead();
-            throttled += k.throttled() ? 1 : 0;
+    Map<String, Object> keys(KeyTable.Query q) {
+        KeyTable.Window w = keyTable.window(q);
+        List<Object[]> rows = new ArrayList<>(w.rows().size());
+        for (KeyTable.Row r : w.rows()) {
+            rows.add(new Object[] {keyTable.ref(r), r.masked(), r.pending(), r.succeeded(), r.dead(), r.throttled() ? 1 : 0});
         }
         Map<String, Object> totals = new LinkedHashMap<>();
-        totals.put("keys", stats.size());
-        totals.put("pending", pending);
-        totals.put("succeeded", succeeded);
-        totals.put("dead", dead);
-        totals.put("throttled_keys", throttled);
+        totals.put("keys", w.keys());
+        totals.put("pending", w.pending());
+        totals.put("succeeded", w.succeeded());
+        totals.put("dead", w.dead());
+        totals.put("throttled_keys", w.throttledKeys());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("columns", KEY_COLUMNS);
+        out.put("offset", w.offset());
+        out.put("matching", w.matching());
         out.put("rows", rows);
         out.put("totals", totals);
         return out;
@@ -263,20 +260,24 @@ public final class DashboardData {
 
     /** Moves the target's dead events back to pending; how many. */
     public int retry(Target target) {
-        return switch (target) {
+        int n = switch (target) {
             case Target.Key k -> queue.retryDead(keyOf(k.ref()));
             case Target.All a -> queue.retryDead(null);
             case Target.Events e -> queue.retryDeadItems(e.seqs());
         };
+        keyTable.invalidate(); // the page's next answer shows the change
+        return n;
     }
 
     /** Deletes the target's dead events for good; how many. */
     public int purge(Target target) {
-        return switch (target) {
+        int n = switch (target) {
             case Target.Key k -> queue.purge(DeliveryState.DEAD, keyOf(k.ref()));
             case Target.All a -> queue.purge(DeliveryState.DEAD, null);
             case Target.Events e -> queue.purgeDeadItems(e.seqs());
         };
+        keyTable.invalidate();
+        return n;
     }
 
     public Map<String, Object> config() {
@@ -287,10 +288,9 @@ public final class DashboardData {
 
     /** The key whose {@link #ref} this is; a 404 when no key in the queue has it. */
     String keyOf(String ref) {
-        for (KeyStats k : queue.keyStats(null)) {
-            if (ref(k.key()).equals(ref)) {
-                return k.key();
-            }
+        String key = keyTable.keyOf(ref);
+        if (key != null) {
+            return key;
         }
         throw new QueueAdmin.AdminException(404, "no routing key in the queue has ref " + ref);
     }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *                                 SameSite=Strict, Secure over TLS), 303 to /dashboard; 429 after too many failures
  * POST /dashboard/logout          ends the session
  * GET  /dashboard/assets/app.js|app.css
- * GET  /dashboard/api/overview[?minutes=N] | keys | dead[?ref=R] | suppressed | config     JSON, see {@link DashboardData}
+ * GET  /dashboard/api/overview[?minutes=N] | dead[?ref=R] | suppressed | config     JSON, see {@link DashboardData}
+ * GET  /dashboard/api/keys[?sort=pending|dead|succeeded|key&filter=T&dead=1&offset=N&limit=N]   one window of the keys table
  * POST /dashboard/api/retry | purge   {"ref":R}, {"all":true} or {"seqs":[N...]} → {"retried"|"purged":N}
  * </pre>
  *
@@ -56,6 +57,8 @@ public final class DashboardHandler extends Handler.Abstract {
     /** A login form is a few hundred bytes; an action naming every shown dead event a few KB. */
     static final int MAX_REQUEST_BYTES = 32 * 1024;
     static final int DEFAULT_MINUTES = 180;
+    /** Keys rows in an answer that names no limit: a few screens (the page names its own). */
+    static final int DEFAULT_KEYS_LIMIT = 100;
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     private static final Logger LOG = LoggerFactory.getLogger(DashboardHandler.class);
@@ -147,7 +150,7 @@ public final class DashboardHandler extends Handler.Abstract {
             case "/api/keys" -> {
                 allow(method, HttpMethod.GET, response);
                 readSession(request);
-                json(response, callback, 200, data.keys());
+                json(response, callback, 200, data.keys(keysQuery(request)));
             }
             case "/api/dead" -> {
                 allow(method, HttpMethod.GET, response);
@@ -341,6 +344,33 @@ public final class DashboardHandler extends Handler.Abstract {
             throw new QueueAdmin.AdminException(400, "'minutes' must be from 1 to " + MinuteHistory.MINUTES);
         }
         return m;
+    }
+
+    /** The keys window asked for; a bad parameter is a 400 that names it. */
+    static KeyTable.Query keysQuery(Request request) {
+        org.eclipse.jetty.util.Fields p = Request.extractQueryParameters(request);
+        String sort = p.getValue("sort");
+        String dead = p.getValue("dead");
+        if (dead != null && !dead.equals("0") && !dead.equals("1")) {
+            throw new QueueAdmin.AdminException(400, "'dead' must be 0 or 1, not '" + dead + "'");
+        }
+        try {
+            return new KeyTable.Query(sort == null ? KeyTable.Sort.PENDING : KeyTable.Sort.of(sort), p.getValue("filter"),
+                    "1".equals(dead), whole(p.getValue("offset"), "offset", 0), whole(p.getValue("limit"), "limit", DEFAULT_KEYS_LIMIT));
+        } catch (IllegalArgumentException e) {
+            throw new QueueAdmin.AdminException(400, e.getMessage());
+        }
+    }
+
+    private static int whole(String v, String name, int dflt) {
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new QueueAdmin.AdminException(400, "'" + name + "' must be a whole number, not '" + v + "'");
+        }
     }
 
     /** {@code {"ref":R}}, {@code {"all":true}} or {@code {"seqs":[N,...]}}: exactly one; anything else is a 400. */
