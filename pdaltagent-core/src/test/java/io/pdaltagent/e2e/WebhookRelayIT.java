@@ -40,6 +40,9 @@ class WebhookRelayIT {
     @TempDir
     Path dir;
 
+    /** How long the receiver stays down in the outage test: ten of PDAGENTD_RETRY_MAX_MILLIS below. */
+    static final long RECEIVER_DOWN_SECONDS = 20;
+
     static Map<String, String> env(FakePagerDutyApi api, WebhookReceiver receiver, Path data) {
         Map<String, String> env = new HashMap<>();
         env.put("PDAGENTD_DATA_DIR", data.toString());
@@ -201,9 +204,10 @@ class WebhookRelayIT {
                 Instant downSince = Instant.now();
                 addEntries(api, "E", 10, 5, Instant.now().minusSeconds(5));
                 await().atMost(Duration.ofSeconds(60)).until(() -> health(agent).path("queue").path("depth").asLong() == 100);
-                // two minutes down: retries have backed off to their ceiling by then
-                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> Duration.between(downSince, Instant.now()).toSeconds() >= 120);
+                // down for ten times the 2 s retry ceiling: the retries (100 ms doubling) reach the
+                // ceiling within about 5 s and then keep retrying at it
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> Duration.between(downSince, Instant.now()).toSeconds() >= RECEIVER_DOWN_SECONDS);
                 assertThat(receiver.received()).isEmpty();
                 receiver.start();
                 await().atMost(Duration.ofSeconds(120)).until(() -> receiver.accepted().size() >= 100);

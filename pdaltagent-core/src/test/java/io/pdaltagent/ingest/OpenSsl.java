@@ -26,8 +26,19 @@ final class OpenSsl {
     /** One {@code s_client} run: its exit code and what it printed. */
     record Handshake(int exit, String output) {
         boolean succeeded() {
-            return exit == 0 && output.matches("(?s).*Cipher is [A-Z0-9_-]+.*") && !output.contains("Cipher is (NONE)");
+            return exit == 0 && CIPHER.matcher(output).find() && !output.contains("Cipher is (NONE)");
         }
+
+        /** The suite the handshake settled on ({@code Cipher is X} in s_client's summary). */
+        String cipher() {
+            java.util.regex.Matcher m = CIPHER.matcher(output);
+            if (!m.find()) {
+                throw new IllegalStateException("no cipher in: " + output);
+            }
+            return m.group(1);
+        }
+
+        private static final java.util.regex.Pattern CIPHER = java.util.regex.Pattern.compile("Cipher is ([A-Z0-9_-]+)");
     }
 
     private OpenSsl() {
