@@ -40,7 +40,7 @@ echo "$version" > "$image/VERSION"
 
 # the runtime: no debug attributes, headers or man pages; the JDK's default class-data archive
 # regenerated for these modules (pd-send's archive sits on top of it). The archive for heaps over
-# 32 GB (compressed oops off) is dropped: the agent runs with -Xmx88m, pd-send with -Xmx32m.
+# 32 GB (compressed oops off) is dropped: the agent runs with -Xmx88m (PDAGENTD_HEAP changes it), pd-send with -Xmx32m.
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --compress zip-6 --generate-cds-archive --output "$image/runtime" 2>&1 | grep -v '^\[.*\]\[warning\]\[cds\]' || true
 [ -x "$image/runtime/bin/java" ] || { echo "make-dist: jlink made no runtime" >&2; exit 1; }

@@ -38,6 +38,28 @@ class CommandsIT {
     }
 
     @Test
+    void heapSettingReplacesOnlyTheMaximumHeapAndABadValueStopsTheStart() throws Exception {
+        // -XX:+PrintCommandLineFlags through JAVA_TOOL_OPTIONS shows the -Xmx the launcher passed (96 MiB)
+        Run sized = pdagentd(Map.of("PDAGENTD_HEAP", "96m", "JAVA_TOOL_OPTIONS", "-XX:+PrintCommandLineFlags"), "--version");
+        assertThat(sized.code()).isZero();
+        assertThat(sized.out()).contains("-XX:MaxHeapSize=" + 96L * 1024 * 1024, "-XX:+UseSerialGC", "-XX:MaxNewSize=")
+                .contains("pdagentd ");
+        Run big = pdagentd(Map.of("PDAGENTD_HEAP", "1g", "JAVA_TOOL_OPTIONS", "-XX:+PrintCommandLineFlags"), "--version");
+        assertThat(big.out()).contains("-XX:MaxHeapSize=" + 1024L * 1024 * 1024);
+
+        Run word = pdagentd(Map.of("PDAGENTD_HEAP", "lots"), "--version");
+        assertThat(word.code()).isEqualTo(2);
+        assertThat(word.err()).isEqualTo(
+                "pdagentd: PDAGENTD_HEAP must be a size in megabytes or gigabytes like 256m or 1g, got 'lots'\n");
+        Run small = pdagentd(Map.of("PDAGENTD_HEAP", "16m"), "--version");
+        assertThat(small.code()).isEqualTo(2);
+        assertThat(small.err()).startsWith("pdagentd: PDAGENTD_HEAP must be at least 48m");
+        Run both = pdagentd(Map.of("PDAGENTD_HEAP", "96m", "PDAGENTD_JAVA_OPTS", "-Xmx96m"), "--version");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("PDAGENTD_HEAP and PDAGENTD_JAVA_OPTS are both set");
+    }
+
+    @Test
     void checkConfigAndConfigReadTheFileAndABadValueStopsTheStart() throws Exception {
         Path yaml = dir.resolve("pdaltagent.yaml");
         Files.writeString(yaml, "PDAGENTD_HTTPS_PORT: 0\nPDAGENTD_QUEUE_MAX_EVENTS: lots\n");
