@@ -88,8 +88,13 @@ class SpoolSafetyTest {
         try (SpoolImporter importer = importer(Set.of("root"))) {
             importer.start();
             spoolFile(spool, "0000000000001-root", "/v2/enqueue", v2("trigger", "by-root"));
-            spoolFile(spool, "0000000000002-nobody", "/v2/enqueue", v2("trigger", "by-nobody"));
-            Files.setAttribute(spool.resolve("0000000000002-nobody.event"), "unix:uid", NOBODY);
+            // made whole and given to nobody elsewhere, then renamed in: the running importer would
+            // take a file written in place before it changes hands
+            Path elsewhere = Files.createDirectories(tmp.resolve("private"));
+            spoolFile(elsewhere, "0000000000002-nobody", "/v2/enqueue", v2("trigger", "by-nobody"));
+            Files.setAttribute(elsewhere.resolve("0000000000002-nobody.event"), "unix:uid", NOBODY);
+            Files.move(elsewhere.resolve("0000000000002-nobody.event"), spool.resolve("0000000000002-nobody.event"),
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             importer.importNow();
         }
         assertThat(queue.openCount()).isEqualTo(1);
