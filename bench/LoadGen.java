@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <pre>
  * java bench/LoadGen.java --url http://127.0.0.1:8080/v2/enqueue --keys 1000 --events 150000 \
- *     --threads 64 --seq-start 1 --run-id r1 [--max-seconds 120] [--result FILE]
+ *     --threads 64 --seq-start 1 --run-id r1 [--max-seconds 120] [--rate 200] [--result FILE]
  * </pre>
  *
  * Posts valid Events API v2 triggers over {@code --keys} routing keys (32 characters each,
@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>A 429 or 503 (queue full, store busy) is retried for the same event after its Retry-After (at
  * most 1 s) so that the order holds; any other non-2xx is counted and skipped; a network error is
  * counted as "unknown" (the agent may or may not have stored it) and skipped. Stops early after
- * {@code --max-seconds}.
+ * {@code --max-seconds}. With {@code --rate R} (events a second in all, bench/soak.sh) each thread
+ * keeps a fixed schedule of R / threads events a second (a late event is sent at once, the schedule
+ * is not reset) instead of posting as fast as the agent answers.
  *
  * <p>Prints one line, also written to {@code --result} when given:
  * {@code LOADGEN sent=N acked=N rejected=N unknown=N retried=N elapsed_ms=N rate=N p50_us=N p99_us=N p999_us=N max_us=N}
@@ -49,10 +51,16 @@ public final class LoadGen {
         String runId = o.getOrDefault("--run-id", "run");
         long maxMillis = Long.parseLong(o.getOrDefault("--max-seconds", "120")) * 1000;
         String result = o.get("--result");
+        double rate = Double.parseDouble(o.getOrDefault("--rate", "0"));
+        if (rate < 0 || Double.isNaN(rate)) {
+            throw new IllegalArgumentException("--rate must be 0 (as fast as answered) or more");
+        }
         if (keys < 1 || threads < 1 || events < keys) {
             throw new IllegalArgumentException("need keys >= 1, threads >= 1, events >= keys");
         }
         threads = Math.min(threads, keys);
+        // nanoseconds between two events of one thread at --rate (0: no pause)
+        final long intervalNs = rate == 0 ? 0 : (long) (threads * 1e9 / rate);
         long perKey = events / keys;
 
         HttpClient client = HttpClient.newBuilder()
@@ -87,12 +95,20 @@ public final class LoadGen {
                 }
                 long[] lat = new long[(int) Math.min(Integer.MAX_VALUE - 8, perKey * owned)];
                 int n = 0;
+                long due = start;
                 try {
                     outer:
                     for (long round = 0; round < perKey; round++) {
                         for (int k : mine) {
                             if (System.nanoTime() > deadline) {
                                 break outer;
+                            }
+                            if (intervalNs > 0) {
+                                due += intervalNs;
+                                long wait = due - System.nanoTime();
+                                if (wait > 0) {
+                                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                                }
                             }
                             long seq = seqStart + round;
                             String key = String.format(Locale.ROOT, "bench%027d", k + 1);
