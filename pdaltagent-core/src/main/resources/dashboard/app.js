@@ -112,8 +112,8 @@
   // of overlapping requests only the last one's answer is drawn.
   const OVERSCAN = 10;
   const FILTER_DEBOUNCE_MS = 80;
-  const SORTS = ["pending", "dead", "succeeded", "key"];
-  let W = null;           // {offset, rows: [[ref, key, pending, succeeded, dead, throttled]...], matching, totals}
+  const SORTS = ["pending", "inflight", "dead", "succeeded", "oldest", "key"];
+  let W = null;           // {offset, rows: [[ref, key, pending, succeeded, dead, throttled, in flight, oldest age ms]...], matching, totals}
   let rowH = 0, drawn = "", keysRenders = 0, filterTimer = null, keysSeq = 0, keysBusy = false, keysAgain = false;
 
   const sortBy = () => (SORTS.includes($("key-sort").value) ? $("key-sort").value : "pending");
@@ -191,8 +191,9 @@
   function keyRow(pos) {
     const r = W.rows[pos - W.offset], dead = r[4];
     return '<tr aria-rowindex="' + (pos + 2) + '"><td><code>' + esc(r[1]) + '</code></td><td class="n">' + fmt(r[2]) +
-      '</td><td class="n">' + fmt(r[3]) + '</td><td class="n' + (dead ? " bad" : "") + '">' + fmt(dead) + "</td><td>" +
-      (r[5] ? "yes" : "no") + "</td><td>" +
+      '</td><td class="n">' + fmt(r[6]) + '</td><td class="n">' + fmt(r[3]) + '</td><td class="n' + (dead ? " bad" : "") + '">' +
+      fmt(dead) + "</td><td>" + (r[5] ? "yes" : "no") + '</td><td class="n">' +
+      esc(age(r[7] == null ? null : Math.floor(r[7] / 1000))) + "</td><td>" +
       (dead && mayChange ? '<button type="button" class="change" data-retry="' + esc(r[0]) + '">Retry ' + fmt(dead) + " dead</button>" : "") +
       "</td></tr>";
   }
@@ -208,9 +209,9 @@
     if (sig === drawn) return;
     drawn = sig;
     const focused = document.activeElement && body.contains(document.activeElement) ? document.activeElement.dataset.retry : null;
-    const parts = ['<tr class="pad" aria-hidden="true"><td colspan="6"></td></tr>'];
+    const parts = ['<tr class="pad" aria-hidden="true"><td colspan="8"></td></tr>'];
     for (let p = first; p < end; p++) parts.push(keyRow(p));
-    parts.push('<tr class="pad" aria-hidden="true"><td colspan="6"></td></tr>');
+    parts.push('<tr class="pad" aria-hidden="true"><td colspan="8"></td></tr>');
     body.innerHTML = parts.join("");
     if (!rowH && end > first) {
       rowH = body.children[1].getBoundingClientRect().height || 33;

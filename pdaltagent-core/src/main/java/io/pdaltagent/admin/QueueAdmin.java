@@ -86,6 +86,8 @@ public final class QueueAdmin {
             k.put("succeeded", s.succeeded());
             k.put("dead", s.dead());
             k.put("throttled", s.throttled());
+            k.put("in_flight", s.inFlight());
+            k.put("oldest_open_accepted_at", s.oldestOpenAcceptedAt() == null ? null : s.oldestOpenAcceptedAt().toString());
             keys.add(k);
             pending += s.pending();
             succeeded += s.succeeded();

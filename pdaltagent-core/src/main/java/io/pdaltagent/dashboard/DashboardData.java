@@ -33,8 +33,8 @@ import java.util.Objects;
  * <pre>
  * overview {"version","started_at","uptime_seconds","queue":{...},"pagerduty":{"reachable":B|null,"last_delivery":{...}|null},
  *           "webhook_poller":{...}|null,"history":MinuteHistory.snapshot}
- * keys     {"columns":["ref","key","pending","succeeded","dead","throttled"],"offset":N,"matching":N,
- *           "rows":[[R,K,N,N,N,0|1]...],"totals":{"keys","pending","succeeded","dead","throttled_keys"}}   one window, see {@link KeyTable}
+ * keys     {"columns":["ref","key","pending","succeeded","dead","throttled","in_flight","oldest_age_ms"],
+ *           "offset":N,"matching":N,"rows":[[R,K,N,N,N,0|1,N,N|null]...],"totals":{"keys","pending","succeeded","dead","throttled_keys"}}   one window, see {@link KeyTable}
  * suppressed {"kept":B,"counts":[{"key","by","count"}...],"events":[{"seq","key","by","accepted_at","body"}...],"more":B}
  * dead     {"events":[{"seq","ref","key","attempts","accepted_at","last_status","last_error","body"}...],"more":B}
  * config   {"rows":[{"name","value","source"}...]}   values as pdagentd config shows them (secrets masked)
@@ -51,7 +51,8 @@ public final class DashboardData {
     private static final int REF_HEX_DIGITS = 16;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] KEY_FIELDS = {"routing_key", "service_key"};
-    static final List<String> KEY_COLUMNS = List.of("ref", "key", "pending", "succeeded", "dead", "throttled");
+    static final List<String> KEY_COLUMNS = List.of("ref", "key", "pending", "succeeded", "dead", "throttled",
+            "in_flight", "oldest_age_ms");
 
     private final EventQueue queue;
     private final Metrics metrics;
@@ -141,9 +142,13 @@ public final class DashboardData {
      */
     Map<String, Object> keys(KeyTable.Query q) {
         KeyTable.Window w = keyTable.window(q);
+        Instant now = clock.instant();
         List<Object[]> rows = new ArrayList<>(w.rows().size());
         for (KeyTable.Row r : w.rows()) {
-            rows.add(new Object[] {keyTable.ref(r), r.masked(), r.pending(), r.succeeded(), r.dead(), r.throttled() ? 1 : 0});
+            Long age = r.oldestOpenAcceptedAt() == null ? null
+                    : Math.max(0, Duration.between(r.oldestOpenAcceptedAt(), now).toMillis());
+            rows.add(new Object[] {keyTable.ref(r), r.masked(), r.pending(), r.succeeded(), r.dead(), r.throttled() ? 1 : 0,
+                    r.inFlight(), age});
         }
         Map<String, Object> totals = new LinkedHashMap<>();
         totals.put("keys", w.keys());

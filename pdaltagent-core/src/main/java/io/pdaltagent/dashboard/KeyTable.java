@@ -40,15 +40,15 @@ final class KeyTable {
 
     /** A column the page sorts by; counts sort largest first, the masked key alphabetically. */
     enum Sort {
-        PENDING, DEAD, SUCCEEDED, KEY;
+        PENDING, IN_FLIGHT, DEAD, SUCCEEDED, OLDEST, KEY;
 
         static Sort of(String name) {
             for (Sort s : values()) {
-                if (s.name().toLowerCase(Locale.ROOT).equals(name)) {
+                if (s.name().toLowerCase(Locale.ROOT).replace("_", "").equals(name)) {
                     return s;
                 }
             }
-            throw new IllegalArgumentException("'sort' must be one of pending, dead, succeeded, key, not '" + name + "'");
+            throw new IllegalArgumentException("'sort' must be one of pending, inflight, dead, succeeded, oldest, key, not '" + name + "'");
         }
     }
 
@@ -67,7 +67,8 @@ final class KeyTable {
     }
 
     /** One key's row; {@code masked} is what the page shows and filters on. */
-    record Row(String key, String masked, String lowerMasked, long pending, long succeeded, long dead, boolean throttled) {
+    record Row(String key, String masked, String lowerMasked, long pending, long inFlight, long succeeded, long dead,
+               boolean throttled, Instant oldestOpenAcceptedAt) {
     }
 
     /** The window: its rows, how many keys pass the filter, and the totals over every key. */
@@ -113,7 +114,11 @@ final class KeyTable {
             Comparator<Integer> c = switch (sort) {
                 case KEY -> byMasked;
                 case PENDING -> largestFirst(i -> rows[i].pending(), byMasked);
+                case IN_FLIGHT -> largestFirst(i -> rows[i].inFlight(), byMasked);
                 case DEAD -> largestFirst(i -> rows[i].dead(), byMasked);
+                // oldest first: the earliest accepted open item; keys with nothing open last
+                case OLDEST -> Comparator.comparing((Integer i) -> rows[i].oldestOpenAcceptedAt(),
+                        Comparator.nullsLast(Comparator.<Instant>naturalOrder())).thenComparing(byMasked);
                 case SUCCEEDED -> largestFirst(i -> rows[i].succeeded(), byMasked);
             };
             Integer[] idx = new Integer[rows.length];
@@ -197,8 +202,8 @@ final class KeyTable {
         for (int i = 0; i < rows.length; i++) {
             KeyStats k = stats.get(i);
             String masked = Mask.key(k.key());
-            rows[i] = new Row(k.key(), masked, masked.toLowerCase(Locale.ROOT), k.pending(), k.succeeded(), k.dead(),
-                    k.throttled());
+            rows[i] = new Row(k.key(), masked, masked.toLowerCase(Locale.ROOT), k.pending(), k.inFlight(),
+                    k.succeeded(), k.dead(), k.throttled(), k.oldestOpenAcceptedAt());
             present.add(k.key());
         }
         // refs of keys that left the queue are forgotten: the map never outgrows the queue's keys

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -227,6 +228,7 @@ public final class InMemoryEventQueue implements EventQueue {
     @Override
     public synchronized List<KeyStats> keyStats(String keyOrNull) {
         Map<String, long[]> counts = new TreeMap<>();
+        Map<String, Instant> oldest = new HashMap<>();
         for (QueuedItem i : items.values()) {
             if (keyOrNull != null && !keyOrNull.equals(i.orderingKey())) {
                 continue;
@@ -234,11 +236,18 @@ public final class InMemoryEventQueue implements EventQueue {
             if (i.state() == DeliveryState.SUPPRESSED) {
                 continue; // not part of pd-queue status; see suppressedCounts
             }
-            long[] c = counts.computeIfAbsent(i.orderingKey(), k -> new long[3]);
-            c[i.state().isOpen() ? 0 : i.state() == DeliveryState.DELIVERED ? 1 : 2]++;
+            long[] c = counts.computeIfAbsent(i.orderingKey(), k -> new long[4]);
+            c[i.state().isOpen() ? 0 : i.state() == DeliveryState.DELIVERED ? 2 : 3]++;
+            if (i.state() == DeliveryState.IN_FLIGHT) {
+                c[1]++;
+            }
+            if (i.state().isOpen()) {
+                oldest.merge(i.orderingKey(), i.acceptedAt(), (a, b) -> a.isBefore(b) ? a : b);
+            }
         }
         List<KeyStats> out = new ArrayList<>();
-        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], schedule.isWaiting(k))));
+        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], c[3], schedule.isWaiting(k),
+                oldest.get(k))));
         return out;
     }
 

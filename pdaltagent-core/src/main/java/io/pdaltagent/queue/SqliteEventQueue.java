@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -82,8 +83,8 @@ public final class SqliteEventQueue implements EventQueue {
     /** Each key's open items, ascending: where a claim finds the key's head (see OpenSeqs). */
     private final java.util.concurrent.ConcurrentHashMap<String, OpenSeqs> openSeqs =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** Sequence numbers of the items claimed and not completed: IN_FLIGHT is kept in memory only (see take). */
-    private final java.util.Set<Long> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Items claimed and not completed (seq to ordering key): IN_FLIGHT is kept in memory only (see take). */
+    private final Map<Long, String> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     /** Items per state (index: DeliveryState.code), kept in memory so that health and metrics never scan. */
     private final AtomicLongArray perState = new AtomicLongArray(DeliveryState.values().length);
     private final FileChannel lockChannel;
@@ -265,7 +266,7 @@ public final class SqliteEventQueue implements EventQueue {
                 // anyway, so writing the mark would cost a page write per delivery for nothing.
                 // The attempt is counted when its outcome is stored.
                 moved(head.state(), DeliveryState.IN_FLIGHT, 1);
-                inFlight.add(head.seq());
+                inFlight.put(head.seq(), head.orderingKey());
                 out.add(new QueuedItem(head.seq(), head.orderingKey(), head.destination(), head.contentType(),
                         head.body(), head.dedupKey(), head.acceptedAt(), DeliveryState.IN_FLIGHT,
                         head.attempts() + 1, head.nextAttemptAt(), head.lastStatus(), head.lastError()));
@@ -302,7 +303,7 @@ public final class SqliteEventQueue implements EventQueue {
     @Override
     public CompletableFuture<Void> complete(QueuedItem claimed, Completion c) {
         DeliveryState to = c.targetState();
-        if (!inFlight.remove(claimed.seq())) {
+        if (inFlight.remove(claimed.seq()) == null) {
             return CompletableFuture.failedFuture(notInFlight(claimed.seq(), to));
         }
         DeliveryState.checkTransition(DeliveryState.IN_FLIGHT, to);
@@ -525,10 +526,13 @@ public final class SqliteEventQueue implements EventQueue {
 
     @Override
     public List<KeyStats> keyStats(String keyOrNull) {
-        Map<String, long[]> counts = read(c -> {
-            Map<String, long[]> m = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, state, COUNT(*) FROM items"
-                    + (keyOrNull == null ? "" : " WHERE ordering_key = ?") + " GROUP BY ordering_key, state")) {
+        Map<String, long[]> counts = new TreeMap<>();
+        Map<String, Instant> oldest = new HashMap<>();
+        read(c -> {
+            // one grouped query: counts per state, and the oldest accepted_at of each key's open rows
+            try (PreparedStatement ps = c.prepareStatement("SELECT ordering_key, state, COUNT(*), MIN(accepted_at)"
+                    + " FROM items" + (keyOrNull == null ? "" : " WHERE ordering_key = ?")
+                    + " GROUP BY ordering_key, state")) {
                 if (keyOrNull != null) {
                     ps.setString(1, keyOrNull);
                 }
@@ -538,15 +542,27 @@ public final class SqliteEventQueue implements EventQueue {
                         if (s == DeliveryState.SUPPRESSED) {
                             continue; // not part of pd-queue status; see suppressedCounts
                         }
-                        long[] c3 = m.computeIfAbsent(rs.getString(1), k -> new long[3]);
-                        c3[s.isOpen() ? 0 : s == DeliveryState.DELIVERED ? 1 : 2] += rs.getLong(3);
+                        String key = rs.getString(1);
+                        long[] c3 = counts.computeIfAbsent(key, k -> new long[4]);
+                        c3[s.isOpen() ? 0 : s == DeliveryState.DELIVERED ? 2 : 3] += rs.getLong(3);
+                        if (s.isOpen()) {
+                            oldest.merge(key, Instant.ofEpochMilli(rs.getLong(4)), (a, b) -> a.isBefore(b) ? a : b);
+                        }
                     }
                 }
             }
-            return m;
+            return null;
+        });
+        // IN_FLIGHT is not stored (see take): the claimed items are counted from memory
+        inFlight.values().forEach(k -> {
+            long[] c = counts.get(k);
+            if (c != null) {
+                c[1]++;
+            }
         });
         List<KeyStats> out = new ArrayList<>(counts.size());
-        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], schedule.isWaiting(k))));
+        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], Math.min(c[1], c[0]), c[2], c[3],
+                schedule.isWaiting(k), oldest.get(k))));
         return out;
     }
 

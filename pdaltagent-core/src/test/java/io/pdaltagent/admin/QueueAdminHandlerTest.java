@@ -76,14 +76,17 @@ class QueueAdminHandlerTest {
     void statusCountsPerKeyWithTotalsAndTheThrottledFlag() throws Exception {
         populate(queue, clock);
         start();
+        String accepted = "\"" + clock.instant() + "\"";
         JsonNode doc = ok(get("/admin/v1/queue/status"));
         assertThat(doc.get("keys")).hasSize(3);
-        assertThat(doc.get("keys").get(0).toString()).isEqualTo(
-                "{\"key\":\"" + K1 + "\",\"pending\":1,\"succeeded\":0,\"dead\":0,\"throttled\":true}");
-        assertThat(doc.get("keys").get(1).toString()).isEqualTo(
-                "{\"key\":\"" + K2 + "\",\"pending\":1,\"succeeded\":0,\"dead\":1,\"throttled\":false}");
-        assertThat(doc.get("keys").get(2).toString()).isEqualTo(
-                "{\"key\":\"" + K3 + "\",\"pending\":0,\"succeeded\":1,\"dead\":0,\"throttled\":false}");
+        assertThat(doc.get("keys").get(0).toString()).isEqualTo("{\"key\":\"" + K1
+                + "\",\"pending\":1,\"succeeded\":0,\"dead\":0,\"throttled\":true,\"in_flight\":0,\"oldest_open_accepted_at\":"
+                + accepted + "}");
+        assertThat(doc.get("keys").get(1).toString()).isEqualTo("{\"key\":\"" + K2
+                + "\",\"pending\":1,\"succeeded\":0,\"dead\":1,\"throttled\":false,\"in_flight\":0,\"oldest_open_accepted_at\":"
+                + accepted + "}");
+        assertThat(doc.get("keys").get(2).toString()).isEqualTo("{\"key\":\"" + K3
+                + "\",\"pending\":0,\"succeeded\":1,\"dead\":0,\"throttled\":false,\"in_flight\":0,\"oldest_open_accepted_at\":null}");
         assertThat(doc.get("totals").toString())
                 .isEqualTo("{\"pending\":2,\"succeeded\":1,\"dead\":1,\"throttled_keys\":1}");
 

@@ -27,12 +27,19 @@ class DashboardDataTest {
     void keysAreCompactRowsInTheNamedColumnOrderWithMaskedKeys() throws Exception {
         try (InMemoryEventQueue queue = new InMemoryEventQueue(clock, 1000)) {
             deadEvent(queue, K4, "d1");
-            Map<String, Object> keys = data(queue).keys(new KeyTable.Query(KeyTable.Sort.PENDING, null, false, 0, 100));
-            assertThat(keys.get("columns")).isEqualTo(List.of("ref", "key", "pending", "succeeded", "dead", "throttled"));
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            queue.append(new NewItem(K1, Destination.events("/v2/enqueue"), "application/json", body, "o1", clock.instant())).get();
+            clock.advance(Duration.ofSeconds(90));
+            queue.append(new NewItem(K1, Destination.events("/v2/enqueue"), "application/json", body, "o2", clock.instant())).get();
+            assertThat(queue.claim(10, Duration.ZERO)).hasSize(1);
+            Map<String, Object> keys = data(queue).keys(new KeyTable.Query(KeyTable.Sort.OLDEST, null, false, 0, 100));
+            assertThat(keys.get("columns")).isEqualTo(List.of("ref", "key", "pending", "succeeded", "dead", "throttled",
+                    "in_flight", "oldest_age_ms"));
             List<Object[]> rows = (List<Object[]>) keys.get("rows");
-            assertThat(rows).hasSize(1);
-            assertThat(rows.get(0)).containsExactly(DashboardData.ref(K4), "****" + K4.substring(28), 0L, 0L, 1L, 0);
-            assertThat((Map<String, Object>) keys.get("totals")).containsEntry("keys", 1).containsEntry("dead", 1L);
+            assertThat(rows).hasSize(2);
+            assertThat(rows.get(0)).containsExactly(DashboardData.ref(K1), "****" + K1.substring(28), 2L, 0L, 0L, 0, 1L, 90_000L);
+            assertThat(rows.get(1)).containsExactly(DashboardData.ref(K4), "****" + K4.substring(28), 0L, 0L, 1L, 0, 0L, null);
+            assertThat((Map<String, Object>) keys.get("totals")).containsEntry("keys", 2).containsEntry("dead", 1L);
         }
     }
 

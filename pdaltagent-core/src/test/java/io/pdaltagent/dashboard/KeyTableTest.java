@@ -90,6 +90,31 @@ class KeyTableTest {
     }
 
     @Test
+    void inFlightAndTheOldestOpenItemAreShownAndSortable() throws Exception {
+        try (InMemoryEventQueue queue = new InMemoryEventQueue(clock, 1000)) {
+            append(queue, key(0), "a");
+            clock.advance(Duration.ofSeconds(10));
+            append(queue, key(1), "b");
+            clock.advance(Duration.ofSeconds(10));
+            append(queue, key(2), "c1");
+            append(queue, key(2), "c2");
+            for (QueuedItem i : queue.claim(10, Duration.ZERO)) {
+                if (i.orderingKey().equals(key(0))) {
+                    queue.complete(i, new Completion.Delivered(202)).join();
+                }
+            }
+            KeyTable table = new KeyTable(queue, clock);
+            KeyTable.Window byInFlight = table.window(new KeyTable.Query(KeyTable.Sort.of("inflight"), null, false, 0, 10));
+            assertThat(byInFlight.rows()).extracting(KeyTable.Row::inFlight).containsExactly(1L, 1L, 0L);
+            assertThat(byInFlight.rows()).extracting(KeyTable.Row::pending).containsExactly(1L, 2L, 0L);
+            KeyTable.Window byOldest = table.window(new KeyTable.Query(KeyTable.Sort.of("oldest"), null, false, 0, 10));
+            assertThat(byOldest.rows()).extracting(KeyTable.Row::key).containsExactly(key(1), key(2), key(0));
+            assertThat(byOldest.rows()).extracting(KeyTable.Row::oldestOpenAcceptedAt)
+                    .containsExactly(clock.instant().minusSeconds(10), clock.instant(), null);
+        }
+    }
+
+    @Test
     void badQueriesAreRefusedWithTheirName() {
         assertThatThrownBy(() -> KeyTable.Sort.of("age")).hasMessageContaining("'sort'");
         assertThatThrownBy(() -> new KeyTable.Query(KeyTable.Sort.KEY, null, false, -1, 5)).hasMessageContaining("'offset'");

@@ -179,9 +179,10 @@ public abstract class EventQueueContract {
 
     @Test
     void keyStatsMarkAKeyWaitingForARetryAsThrottled() throws Exception {
+        Instant accepted = clock.instant();
         append("slow", "s1");
         queue.complete(claimAll().get(0), new Completion.Retry(clock.instant().plusSeconds(30), 429, "throttled")).join();
-        assertThat(queue.keyStats("slow")).containsExactly(new KeyStats("slow", 1, 0, 0, true));
+        assertThat(queue.keyStats("slow")).containsExactly(new KeyStats("slow", 1, 0, 0, 0, true, accepted));
     }
 
     @Test
@@ -343,6 +344,7 @@ public abstract class EventQueueContract {
 
     @Test
     void keyStatsCountPendingSucceededAndDeadPerKey() throws Exception {
+        Instant accepted = clock.instant();
         append("k1", "a");
         append("k1", "b");
         append("k1", "c");
@@ -352,10 +354,31 @@ public abstract class EventQueueContract {
         }
         queue.complete(claimAll().get(0), new Completion.Dead(400, "x")).join();
         assertThat(queue.keyStats(null)).containsExactly(
-                new KeyStats("k1", 1, 1, 1, false),
-                new KeyStats("k2", 0, 0, 1, false));
-        assertThat(queue.keyStats("k2")).containsExactly(new KeyStats("k2", 0, 0, 1, false));
+                new KeyStats("k1", 1, 0, 1, 1, false, accepted),
+                new KeyStats("k2", 0, 0, 0, 1, false, null));
+        assertThat(queue.keyStats("k2")).containsExactly(new KeyStats("k2", 0, 0, 0, 1, false, null));
         assertThat(queue.keyStats("nope")).isEmpty();
+    }
+
+    @Test
+    void keyStatsCountItemsInFlightAndTheOldestOpenItemPerKey() throws Exception {
+        Instant first = clock.instant();
+        append("k1", "a");
+        clock.advance(Duration.ofSeconds(5));
+        Instant second = clock.instant();
+        append("k1", "b");
+        append("k2", "c");
+        List<QueuedItem> claimed = claimAll();
+        assertThat(claimed).extracting(EventQueueContract::body).containsExactlyInAnyOrder("a", "c");
+        assertThat(queue.keyStats(null)).containsExactly(
+                new KeyStats("k1", 2, 1, 0, 0, false, first),
+                new KeyStats("k2", 1, 1, 0, 0, false, second));
+        for (QueuedItem i : claimed) {
+            queue.complete(i, body(i).equals("a") ? new Completion.Delivered(202) : new Completion.Dead(400, "x")).join();
+        }
+        assertThat(queue.keyStats(null)).containsExactly(
+                new KeyStats("k1", 1, 0, 1, 0, false, second),
+                new KeyStats("k2", 0, 0, 0, 1, false, null));
     }
 
     @Test
@@ -389,7 +412,7 @@ public abstract class EventQueueContract {
         queue.complete(claimAll().get(0), new Completion.Delivered(202)).join();
         append("k1", "c");
         assertThat(queue.pruneDelivered(clock.instant().minus(Duration.ofHours(1)))).isEqualTo(1);
-        assertThat(queue.keyStats("k1")).containsExactly(new KeyStats("k1", 1, 1, 0, false));
+        assertThat(queue.keyStats("k1")).containsExactly(new KeyStats("k1", 1, 0, 1, 0, false, clock.instant()));
     }
 
     @Test

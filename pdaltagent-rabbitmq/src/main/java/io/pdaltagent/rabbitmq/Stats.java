@@ -78,28 +78,38 @@ final class Stats {
         return null;
     }
 
+    /**
+     * Per key counts as this agent sees them: pending, in flight and the oldest open item come from the
+     * items this agent holds (other agents' items are not counted), dead from the dead letters it read.
+     */
     List<KeyStats> keyStats(String keyOrNull) {
         Map<String, long[]> counts = new TreeMap<>();
         dead.forEach(item -> {
             if (keyOrNull == null || keyOrNull.equals(item.orderingKey())) {
-                counts.computeIfAbsent(item.orderingKey(), k -> new long[3])[2]++;
+                counts.computeIfAbsent(item.orderingKey(), k -> new long[4])[3]++;
             }
         });
         Map<String, Boolean> throttled = new HashMap<>();
+        Map<String, Instant> oldest = new HashMap<>();
         s.lock.lock();
         try {
             for (Held h : s.bySeq.values()) {
                 if (keyOrNull == null || keyOrNull.equals(h.key)) {
-                    counts.computeIfAbsent(h.key, k -> new long[3])[0]++;
+                    counts.computeIfAbsent(h.key, k -> new long[4])[0]++;
+                    oldest.merge(h.key, h.acceptedAt, (a, b) -> a.isBefore(b) ? a : b);
                 }
             }
             s.delivered.forEach((k, times) -> {
                 if ((keyOrNull == null || keyOrNull.equals(k)) && !times.isEmpty()) {
-                    counts.computeIfAbsent(k, x -> new long[3])[1] += times.size();
+                    counts.computeIfAbsent(k, x -> new long[4])[2] += times.size();
                 }
             });
-            for (String k : counts.keySet()) {
+            for (Map.Entry<String, long[]> e : counts.entrySet()) {
+                String k = e.getKey();
                 KeyState ks = s.keys.get(k);
+                if (ks != null && ks.inFlight != null) {
+                    e.getValue()[1] = 1;
+                }
                 Held head = ks == null || ks.inFlight != null ? null : ks.head();
                 // waiting as the scheduler knows it, or for a retry learned from the log and not claimed yet
                 throttled.put(k, s.schedule.isWaiting(k) || head != null && head.state == DeliveryState.RETRY_SCHEDULED
@@ -109,7 +119,8 @@ final class Stats {
             s.lock.unlock();
         }
         List<KeyStats> out = new ArrayList<>();
-        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], c[1], c[2], throttled.get(k))));
+        counts.forEach((k, c) -> out.add(new KeyStats(k, c[0], Math.min(c[1], c[0]), c[2], c[3], throttled.get(k),
+                oldest.get(k))));
         return out;
     }
 
